@@ -1,0 +1,352 @@
+/*
+ * journal.c: locate and open a journal; map and read its blocks.
+ *
+ * The internal journal inode is mapped once into a list of extents, so a
+ * read of many journal blocks becomes a few large device reads.  A hole,
+ * or a block outside the filesystem, makes the journal unusable: e2fsck
+ * refuses such an inode too.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbd2-format.h"
+#include "jbd-err.h"
+#include "journal.h"
+
+#define FS_OPEN_FLAGS (EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | \
+		       EXT2_FLAG_IGNORE_CSUM_ERRORS | EXT2_FLAG_JOURNAL_DEV_OK)
+
+struct map_build {
+	struct jbd_journal *j;
+	size_t cap;
+	e2_blkcnt_t next;	/* next logical block expected */
+	errcode_t err;
+};
+
+static int map_one_block(ext2_filsys fs, blk64_t *blocknr,
+			 e2_blkcnt_t blockcnt, blk64_t ref_blk,
+			 int ref_offset, void *priv)
+{
+	struct map_build *mb = priv;
+	struct jbd_journal *j = mb->j;
+	struct jbd_extent *last;
+	blk64_t pblk = *blocknr;
+
+	(void)ref_blk;
+	(void)ref_offset;
+	if (blockcnt < 0)
+		return 0;
+	if (blockcnt != mb->next) {
+		mb->err = JBD_ET_JOURNAL_HOLE;
+		return BLOCK_ABORT;
+	}
+	if (pblk < fs->super->s_first_data_block ||
+	    pblk >= ext2fs_blocks_count(fs->super)) {
+		mb->err = JBD_ET_JOURNAL_BAD_BLOCK;
+		return BLOCK_ABORT;
+	}
+	mb->next++;
+	last = j->nmap ? &j->map[j->nmap - 1] : NULL;
+	if (last && last->pblk + last->len == pblk) {
+		last->len++;
+		return 0;
+	}
+	if (j->nmap == mb->cap) {
+		size_t cap = mb->cap ? mb->cap * 2 : 16;
+		struct jbd_extent *m = realloc(j->map, cap * sizeof(*m));
+
+		if (!m) {
+			mb->err = EXT2_ET_NO_MEMORY;
+			return BLOCK_ABORT;
+		}
+		j->map = m;
+		mb->cap = cap;
+	}
+	j->map[j->nmap++] = (struct jbd_extent){
+		.jblk = (uint32_t)blockcnt, .len = 1, .pblk = pblk };
+	return 0;
+}
+
+/* Map the journal inode, as e2fsck_get_journal checks it. */
+static errcode_t map_internal(struct jbd_journal *j)
+{
+	ext2_filsys fs = j->fs;
+	struct ext2_inode inode;
+	struct map_build mb = { .j = j };
+	uint64_t size;
+	errcode_t err;
+
+	j->ino = fs->super->s_journal_inum;
+	if (j->ino < 1 || j->ino > fs->super->s_inodes_count)
+		return JBD_ET_BAD_INODE;
+	err = ext2fs_read_inode(fs, j->ino, &inode);
+	if (err)
+		return err;
+	if (!inode.i_links_count || !LINUX_S_ISREG(inode.i_mode))
+		return JBD_ET_NOT_REGULAR;
+	size = EXT2_I_SIZE(&inode) / fs->blocksize;
+	if (size > UINT32_MAX)
+		return JBD_ET_BAD_GEOMETRY;
+	j->nblocks = (uint32_t)size;
+	err = ext2fs_block_iterate3(fs, j->ino,
+				    BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
+				    NULL, map_one_block, &mb);
+	if (err)
+		return err;
+	if (mb.err)
+		return mb.err;
+	if ((uint64_t)mb.next < j->nblocks)
+		return JBD_ET_JOURNAL_HOLE;
+	return 0;
+}
+
+/* An ext2 superblock with the journal_dev feature: an external journal. */
+static errcode_t use_journal_dev(struct jbd_journal *j, ext2_filsys jdev)
+{
+	blk64_t blocks = ext2fs_blocks_count(jdev->super);
+
+	if (!ext2fs_has_feature_journal_dev(jdev->super))
+		return JBD_ET_NOT_JOURNAL_DEV;
+	j->source = JBD_SRC_EXTERNAL;
+	j->jdev = jdev;
+	j->io = jdev->io;
+	j->blocksize = jdev->blocksize;
+	j->nblocks = blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)blocks;
+	j->sb_jblk = ext2fs_journal_sb_start(jdev->blocksize);
+	return 0;
+}
+
+/* A file or device whose first block is a JBD2 superblock. */
+static errcode_t use_bare_file(struct jbd_journal *j, const char *path,
+			       int flags)
+{
+	uint8_t raw[JBD2_SUPERBLOCK_SIZE];
+	struct jbd_sb sb;
+	blk64_t size;
+	errcode_t err;
+
+	err = unix_io_manager->open(path, (flags & JBD_OPEN_RW) ? IO_FLAG_RW : 0,
+				    &j->io);
+	if (err)
+		return err;
+	j->own_io = true;
+	io_channel_set_blksize(j->io, JBD2_SUPERBLOCK_SIZE);
+	err = io_channel_read_blk64(j->io, 0, 1, raw);
+	if (err || jbd_sb_decode(raw, &sb))
+		return JBD_ET_UNKNOWN_FORMAT;
+	if (sb.blocksize < 1024 || sb.blocksize > 65536 ||
+	    (sb.blocksize & (sb.blocksize - 1)))
+		return JBD_ET_BAD_BLOCKSIZE;
+	j->source = JBD_SRC_FILE;
+	j->blocksize = sb.blocksize;
+	io_channel_set_blksize(j->io, sb.blocksize);
+	err = ext2fs_get_device_size2(path, sb.blocksize, &size);
+	if (err)
+		return err;
+	j->nblocks = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	j->sb_jblk = 0;
+	return 0;
+}
+
+/* Open `path` as an external journal: journal_dev first, bare file next. */
+static errcode_t open_external(struct jbd_journal *j, const char *path,
+			       int flags)
+{
+	ext2_filsys jdev;
+	errcode_t err;
+
+	err = ext2fs_open2(path, NULL, FS_OPEN_FLAGS |
+			   ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0),
+			   0, 0, unix_io_manager, &jdev);
+	if (err == EXT2_ET_BAD_MAGIC)
+		return use_bare_file(j, path, flags);
+	if (err)
+		return err;
+	err = use_journal_dev(j, jdev);
+	if (err)
+		ext2fs_close_free(&jdev);
+	return err;
+}
+
+static void load_superblock(struct jbd_journal *j)
+{
+	uint32_t fs_bs = j->fs ? j->fs->blocksize : j->blocksize;
+	uint8_t *block;
+
+	j->sb_error = ext2fs_get_mem(j->blocksize, &block);
+	if (j->sb_error)
+		return;
+	j->sb_error = jbd_read_blocks(j, j->sb_jblk, 1, block);
+	if (!j->sb_error) {
+		memcpy(j->sb_raw, block, sizeof(j->sb_raw));
+		j->sb_error = jbd_sb_decode(j->sb_raw, &j->sb);
+	}
+	if (!j->sb_error)
+		j->sb_error = jbd_sb_validate(&j->sb, fs_bs, j->nblocks);
+	ext2fs_free_mem(&block);
+}
+
+static errcode_t open_sources(struct jbd_journal *j, const char *image,
+			      const char *journal, int flags)
+{
+	int fsflags = FS_OPEN_FLAGS | ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0);
+	errcode_t err;
+
+	err = ext2fs_open2(image, NULL, fsflags, 0, 0, unix_io_manager, &j->fs);
+	if (err == EXT2_ET_BAD_MAGIC && !journal) {
+		j->journal_path = image;
+		j->image_path = NULL;
+		return use_bare_file(j, image, flags);
+	}
+	if (err)
+		return err;
+	if (ext2fs_has_feature_journal_dev(j->fs->super)) {
+		ext2_filsys jdev = j->fs;
+
+		if (journal)
+			return JBD_ET_NOT_JOURNAL_DEV;	/* image must be a fs */
+		j->fs = NULL;
+		j->journal_path = image;
+		j->image_path = NULL;
+		return use_journal_dev(j, jdev);
+	}
+	if (!ext2fs_has_feature_journal(j->fs->super))
+		return JBD_ET_NO_JOURNAL;
+	j->blocksize = j->fs->blocksize;
+	if (!journal && j->fs->super->s_journal_inum == 0)
+		return JBD_ET_EXTERNAL_NEEDED;
+	if (!journal) {
+		j->source = JBD_SRC_INTERNAL;
+		j->io = j->fs->io;
+		j->journal_path = image;
+		return map_internal(j);
+	}
+	err = open_external(j, journal, flags);
+	if (err)
+		return err;
+	if (j->jdev && memcmp(j->jdev->super->s_uuid,
+			      j->fs->super->s_journal_uuid, 16))
+		return JBD_ET_UUID_MISMATCH;
+	return 0;
+}
+
+errcode_t jbd_open(const char *image, const char *journal, int flags,
+		   struct jbd_journal **ret)
+{
+	struct jbd_journal *j;
+	errcode_t err;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return EXT2_ET_NO_MEMORY;
+	j->image_path = image;
+	j->journal_path = journal ? journal : image;
+	err = open_sources(j, image, journal, flags);
+	if (err) {
+		jbd_close(j);
+		return err;
+	}
+	load_superblock(j);
+	*ret = j;
+	return 0;
+}
+
+void jbd_close(struct jbd_journal *j)
+{
+	if (!j)
+		return;
+	if (j->own_io && j->io)
+		io_channel_close(j->io);
+	if (j->jdev)
+		ext2fs_close_free(&j->jdev);
+	if (j->fs)
+		ext2fs_close_free(&j->fs);
+	free(j->map);
+	free(j);
+}
+
+/* The extent holding jblk (internal journals), by binary search. */
+static const struct jbd_extent *find_extent(const struct jbd_journal *j,
+					    uint32_t jblk)
+{
+	size_t lo = 0, hi = j->nmap;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct jbd_extent *e = &j->map[mid];
+
+		if (jblk < e->jblk)
+			hi = mid;
+		else if (jblk - e->jblk >= e->len)
+			lo = mid + 1;
+		else
+			return e;
+	}
+	return NULL;
+}
+
+errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,
+			   blk64_t *ret_pblk)
+{
+	const struct jbd_extent *e;
+
+	if (jblk >= j->nblocks)
+		return JBD_ET_BLOCK_RANGE;
+	if (j->source != JBD_SRC_INTERNAL) {
+		*ret_pblk = jblk;
+		return 0;
+	}
+	e = find_extent(j, jblk);
+	if (!e)
+		return JBD_ET_BLOCK_RANGE;
+	*ret_pblk = e->pblk + (jblk - e->jblk);
+	return 0;
+}
+
+errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
+			  uint32_t count, void *buf)
+{
+	uint8_t *out = buf;
+	errcode_t err;
+
+	if (jblk >= j->nblocks || count > j->nblocks - jblk)
+		return JBD_ET_BLOCK_RANGE;
+	while (count) {
+		uint32_t run = count;
+		blk64_t pblk;
+
+		if (j->source == JBD_SRC_INTERNAL) {
+			const struct jbd_extent *e = find_extent(j, jblk);
+
+			if (!e)
+				return JBD_ET_BLOCK_RANGE;
+			pblk = e->pblk + (jblk - e->jblk);
+			if (run > e->len - (jblk - e->jblk))
+				run = e->len - (jblk - e->jblk);
+		} else {
+			pblk = jblk;
+		}
+		err = io_channel_read_blk64(j->io, pblk, (int)run, out);
+		if (err == EXT2_ET_SHORT_READ)
+			return JBD_ET_SHORT_READ;
+		if (err)
+			return err;
+		out += (size_t)run * j->blocksize;
+		jblk += run;
+		count -= run;
+	}
+	return 0;
+}
+
+bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk)
+{
+	size_t i;
+
+	if (j->source != JBD_SRC_INTERNAL)
+		return false;
+	for (i = 0; i < j->nmap; i++)
+		if (fsblk >= j->map[i].pblk &&
+		    fsblk - j->map[i].pblk < j->map[i].len)
+			return true;
+	return false;
+}

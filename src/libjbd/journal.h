@@ -1,0 +1,77 @@
+/*
+ * journal.h: find and open a journal, and read its blocks.
+ *
+ * Three sources: the internal journal inode of an ext2/3/4 image, an
+ * external journal device (mke2fs -O journal_dev) given with -j or as the
+ * image itself, and a bare journal file whose block 0 is the JBD2
+ * superblock.  Journal block numbers (jblk) are relative to the journal:
+ * for an internal journal jblk 0 is the superblock; for an external
+ * device they are device blocks, as the kernel and debugfs number them.
+ */
+#ifndef JBD_JOURNAL_H
+#define JBD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ext2fs/ext2fs.h>
+
+#include "jbd2-format.h"
+#include "super.h"
+
+enum jbd_source {
+	JBD_SRC_INTERNAL,	/* inode s_journal_inum of the filesystem */
+	JBD_SRC_EXTERNAL,	/* journal_dev device or image */
+	JBD_SRC_FILE,		/* bare journal: JBD2 superblock at block 0 */
+};
+
+/* A run of journal blocks that are contiguous on the device. */
+struct jbd_extent {
+	uint32_t jblk;
+	uint32_t len;
+	blk64_t pblk;
+};
+
+struct jbd_journal {
+	enum jbd_source source;
+	const char *image_path;		/* the filesystem, or NULL */
+	const char *journal_path;	/* where the journal blocks live */
+	ext2_filsys fs;			/* the filesystem, or NULL */
+	ext2_filsys jdev;		/* open journal_dev, or NULL */
+	io_channel io;			/* channel holding the journal blocks */
+	bool own_io;			/* io opened by us (bare file) */
+	uint32_t blocksize;
+	uint32_t nblocks;		/* journal blocks on the device/inode */
+	uint32_t sb_jblk;		/* where the journal superblock is */
+	ext2_ino_t ino;			/* journal inode, internal only */
+	struct jbd_extent *map;		/* internal only: logical -> physical */
+	size_t nmap;
+	uint8_t sb_raw[JBD2_SUPERBLOCK_SIZE];
+	struct jbd_sb sb;
+	errcode_t sb_error;		/* why sb cannot be trusted, or 0 */
+};
+
+#define JBD_OPEN_RW	0x1
+
+/*
+ * Open the journal of `image` (or `journal` when given: an external
+ * journal for that filesystem).  Operational failures (cannot open, not
+ * ext2/3/4, no journal, a broken journal inode) are returned; a journal
+ * superblock that is unreadable, corrupt or unsupported is reported in
+ * (*ret)->sb_error so that read commands can still describe it.
+ */
+errcode_t jbd_open(const char *image, const char *journal, int flags,
+		   struct jbd_journal **ret);
+void jbd_close(struct jbd_journal *j);
+
+/* Read `count` journal blocks starting at jblk into buf. */
+errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
+			  uint32_t count, void *buf);
+
+/* Physical block holding journal block jblk. */
+errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,
+			   blk64_t *ret_pblk);
+
+/* Does the filesystem block fsblk hold part of the (internal) journal? */
+bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * util.c: helpers shared by the commands.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <et/com_err.h>
+#include <uuid/uuid.h>
+
+#include "jbd2-format.h"
+#include "jbd-err.h"
+#include "jbdctl.h"
+#include "util.h"
+
+bool parse_u64(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+int open_journal_or_report(const char *image, const char *journal, int flags,
+			   struct jbd_journal **ret)
+{
+	errcode_t err = jbd_open(image, journal, flags, ret);
+
+	if (!err)
+		return 0;
+	if (journal && err != JBD_ET_NO_JOURNAL)
+		com_err(program_name, err, "while opening journal '%s' of '%s'",
+			journal, image);
+	else
+		com_err(program_name, err, "while opening '%s'", image);
+	return jbd_exit_status(err);
+}
+
+int report_sb_error(const struct jbd_journal *j)
+{
+	com_err(program_name, j->sb_error,
+		"while reading the journal superblock (journal block %u) of '%s'",
+		j->sb_jblk, j->journal_path);
+	return jbd_exit_status(j->sb_error);
+}
+
+static const char *checksum_type_name(uint8_t type)
+{
+	switch (type) {
+	case JBD2_CRC32_CHKSUM:		return "crc32";
+	case JBD2_MD5_CHKSUM:		return "md5";
+	case JBD2_SHA1_CHKSUM:		return "sha1";
+	case JBD2_CRC32C_CHKSUM:	return "crc32c";
+	}
+	return "unknown";
+}
+
+static void print_features(struct out *o, const struct jbd_sb *sb)
+{
+	const uint32_t words[3] = { sb->feature_compat, sb->feature_incompat,
+				    sb->feature_ro_compat };
+	char buf[32];
+	unsigned int cls, bit;
+
+	out_list_begin(o, "features", "Journal features:");
+	for (cls = 0; cls < 3; cls++)
+		for (bit = 0; bit < 32; bit++)
+			if (words[cls] & (1U << bit))
+				out_str(o, NULL, NULL,
+					jbd_feature_name(cls, bit, buf, sizeof(buf)));
+	out_list_end(o);
+}
+
+/* "Total journal size:" as dumpe2fs prints it. */
+static void print_total_size(struct out *o, const struct jbd_sb *sb)
+{
+	uint64_t kib = (uint64_t)(sb->blocksize / 1024) * sb->maxlen;
+	char buf[32];
+
+	if (kib < 8192)
+		snprintf(buf, sizeof(buf), "%uk", (unsigned int)kib);
+	else
+		snprintf(buf, sizeof(buf), "%uM", (unsigned int)(kib >> 10));
+	out_u64(o, "size_kib", NULL, kib);
+	out_str(o, NULL, "Total journal size:", buf);
+}
+
+/* One user per line in text, as dumpe2fs prints them. */
+static void print_users(struct out *o, const struct jbd_sb *sb)
+{
+	unsigned int i;
+	char buf[37];
+
+	/* dumpe2fs lists users only when there is a real one. */
+	bool show = sb->nr_users > 1 ||
+		    (sb->nr_users == 1 && !uuid_is_null(sb->users[0]));
+
+	out_list_begin(o, "users", NULL);
+	for (i = 0; i < sb->nr_users && i < JBD2_USERS_MAX; i++) {
+		out_uuid(o, NULL, NULL, sb->users[i]);
+		uuid_unparse(sb->users[i], buf);
+		if (show)
+			out_text(o, "%-26s%s\n", i ? "" : "Journal users:", buf);
+	}
+	out_list_end(o);
+}
+
+void print_superblock(struct out *o, const struct jbd_journal *j)
+{
+	const struct jbd_sb *sb = &j->sb;
+	bool v2v3 = jbd_sb_has_csum_v2v3(sb);
+
+	out_object_begin(o, "superblock");
+	out_u64(o, "journal_block", NULL, j->sb_jblk);
+	out_str(o, "block_type", "Journal superblock:",
+		sb->blocktype == JBD2_SUPERBLOCK_V1 ? "v1" : "v2");
+	print_features(o, sb);
+	out_hex32(o, "feature_compat", NULL, sb->feature_compat);
+	out_hex32(o, "feature_incompat", NULL, sb->feature_incompat);
+	out_hex32(o, "feature_ro_compat", NULL, sb->feature_ro_compat);
+	print_total_size(o, sb);
+	out_u64(o, "maxlen", "Total journal blocks:", sb->maxlen);
+	out_u64(o, "max_transaction_length", "Max transaction length:",
+		jbd_sb_max_transaction(sb));
+	out_u64(o, "fast_commit_length", "Fast commit length:",
+		jbd_sb_fc_blocks(sb));
+	out_u64(o, "num_fc_blocks", NULL, sb->num_fc_blks);
+	out_u64(o, "blocksize", "Journal block size:", sb->blocksize);
+	out_u64(o, "first", "Journal first block:", sb->first);
+	out_u64(o, "sequence", NULL, sb->sequence);
+	out_text(o, "%-26s0x%08x\n", "Journal sequence:", sb->sequence);
+	out_u64(o, "start", "Journal start:", sb->start);
+	out_u64(o, "head", "Journal head:", sb->head);
+	out_i64(o, "errno", "Journal errno:", sb->errnum);
+	out_uuid(o, "uuid", "Journal superblock UUID:", sb->uuid);
+	out_u64(o, "nr_users", "Journal number of users:", sb->nr_users);
+	print_users(o, sb);
+	out_u64(o, "max_transaction", "Journal max transaction:",
+		sb->max_transaction);
+	out_u64(o, "max_trans_data", "Journal max trans data:",
+		sb->max_trans_data);
+	out_u64(o, "dynsuper", NULL, sb->dynsuper);
+	if (jbd_sb_has_csum_v1(sb)) {
+		out_str(o, "checksum_type", "Journal checksum type:", "crc32");
+	} else if (v2v3) {
+		out_str(o, "checksum_type", "Journal checksum type:",
+			checksum_type_name(sb->checksum_type));
+	} else {
+		out_null(o, "checksum_type", NULL);
+	}
+	out_u64(o, "checksum_type_code", NULL, sb->checksum_type);
+	if (v2v3)
+		out_hex32(o, "checksum", "Journal checksum:", sb->checksum);
+	else
+		out_null(o, "checksum", NULL);
+	out_verdict(o, "checksum_ok", v2v3 ? "Journal checksum status:" : NULL,
+		    sb->checksum_verdict);
+	out_object_end(o);
+}

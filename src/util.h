@@ -1,0 +1,29 @@
+/*
+ * util.h: helpers shared by the commands.
+ */
+#ifndef JBD_UTIL_H
+#define JBD_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal.h"
+#include "output.h"
+
+/* Parse a whole unsigned number (decimal, 0x hex or 0 octal). */
+bool parse_u64(const char *s, uint64_t *ret);
+
+/*
+ * Open the journal of image (or the external one) and report failures
+ * com_err style.  Returns 0 or an exit status.
+ */
+int open_journal_or_report(const char *image, const char *journal, int flags,
+			   struct jbd_journal **ret);
+
+/* Report why the journal superblock cannot be used; returns exit status. */
+int report_sb_error(const struct jbd_journal *j);
+
+/* The journal superblock, every field: shared by info and logdump -S. */
+void print_superblock(struct out *o, const struct jbd_journal *j);
+
+#endif

@@ -266,9 +266,16 @@ static void text_event(struct logdump_ctx *c, const struct jbd_event *ev)
 	case JBD_EV_COMMIT:
 		text_found(c, ev, JBD2_COMMIT_BLOCK, "commit block");
 		if (c->all && !c->filtered) {
-			format_time(when, sizeof(when), ev->commit_sec);
-			fprintf(f, "  Commit time %" PRIu64 ".%09u (%s)\n",
-				ev->commit_sec, ev->commit_nsec, when);
+			/* debugfs jw stores a be32 into the be64 field. */
+			bool shifted = ev->commit_sec >> 32 &&
+				       !(ev->commit_sec & 0xFFFFFFFFU);
+
+			format_time(when, sizeof(when), shifted ?
+				    ev->commit_sec >> 32 : ev->commit_sec);
+			fprintf(f, "  Commit time %" PRIu64 ".%09u (%s%s)\n",
+				ev->commit_sec, ev->commit_nsec,
+				shifted ? "seconds<<32, as debugfs writes: " : "",
+				when);
 		}
 		break;
 	case JBD_EV_END:

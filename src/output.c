@@ -38,6 +38,12 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* JSON: a value without a key belongs in a list; elsewhere it is text-only. */
+static bool json_wants(const struct out *o, const char *key)
+{
+	return key || o->closer[o->depth] == ']';
+}
+
 /* JSON: separator, indentation and "key": before a value. */
 static void json_key(struct out *o, const char *key)
 {
@@ -121,6 +127,8 @@ void out_object_end(struct out *o)
 void out_list_begin(struct out *o, const char *key, const char *label)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		push(o, '[');
 		return;
@@ -149,6 +157,8 @@ void out_list_end(struct out *o)
 void out_u64(struct out *o, const char *key, const char *label, uint64_t v)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		fprintf(o->f, "%" PRIu64, v);
 	} else if (text_label(o, label)) {
@@ -159,6 +169,8 @@ void out_u64(struct out *o, const char *key, const char *label, uint64_t v)
 void out_i64(struct out *o, const char *key, const char *label, int64_t v)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		fprintf(o->f, "%" PRId64, v);
 	} else if (text_label(o, label)) {
@@ -169,6 +181,8 @@ void out_i64(struct out *o, const char *key, const char *label, int64_t v)
 void out_hex32(struct out *o, const char *key, const char *label, uint32_t v)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		fprintf(o->f, "\"0x%08x\"", v);
 	} else if (text_label(o, label)) {
@@ -179,6 +193,8 @@ void out_hex32(struct out *o, const char *key, const char *label, uint32_t v)
 void out_str(struct out *o, const char *key, const char *label, const char *s)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		if (s)
 			json_string(o->f, s);
@@ -193,6 +209,8 @@ void out_str(struct out *o, const char *key, const char *label, const char *s)
 void out_bool(struct out *o, const char *key, const char *label, bool v)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		fputs(v ? "true" : "false", o->f);
 	} else if (text_label(o, label)) {
@@ -222,6 +240,8 @@ void out_uuid(struct out *o, const char *key, const char *label,
 void out_verdict(struct out *o, const char *key, const char *label, int verdict)
 {
 	if (o->json) {
+		if (!json_wants(o, key))
+			return;
 		json_key(o, key);
 		fputs(verdict == JBD_CSUM_OK ? "true" :
 		      verdict == JBD_CSUM_BAD ? "false" : "null", o->f);

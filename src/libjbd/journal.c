@@ -221,6 +221,8 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 		j->journal_path = image;
 		return map_internal(j);
 	}
+	if (j->fs->super->s_journal_inum)
+		return JBD_ET_INTERNAL_JOURNAL;
 	err = open_external(j, journal, flags);
 	if (err)
 		return err;

@@ -1,1 +1,93 @@
 #!/usr/bin/env bats
+# The command line as a whole: help, version, the command table, the man
+# page agreeing with --help, and the library's no-printing rule.
+
+load test_helper
+
+MAN="$TOP_SRCDIR/man/jbdctl.8.in"
+
+# The synopsis of a command as the man page's .SS heading gives it.
+man_synopsis() {
+	sed -n "s/^\.SS \"\($1 .*\)\"\$/\1/p" "$MAN" | sed 's/\\-/-/g'
+}
+
+@test "jbdctl --help lists every command and exits 0" {
+	run -0 jbdctl --help
+	[[ "${lines[0]}" == "Usage:" ]]
+	for cmd in $(jbdctl --list-commands); do
+		[[ "$output" == *" $cmd "* ]]
+	done
+}
+
+@test "jbdctl --version prints the configured version" {
+	version=$(sed -n 's/^AC_INIT(\[jbdctl\], \[\([^]]*\)\].*/\1/p' "$TOP_SRCDIR/configure.ac")
+	run -0 jbdctl --version
+	assert_equal "$output" "jbdctl $version"
+}
+
+@test "jbdctl without a command, or with an unknown one, is a usage error" {
+	run -16 --separate-stderr jbdctl
+	run -16 --separate-stderr jbdctl frobnicate x.img
+	assert_equal "$stderr" "jbdctl: unknown command 'frobnicate'
+Try 'jbdctl --help' for more information."
+}
+
+@test "every command: --help and 'help <command>' print the same usage, exit 0" {
+	for cmd in $(jbdctl --list-commands); do
+		run -0 jbdctl "$cmd" --help
+		[[ "${lines[0]}" == "Usage:" ]]
+		help=$output
+		run -0 jbdctl help "$cmd"
+		assert_equal "$output" "$help"
+	done
+}
+
+@test "every command: the --help synopsis equals the man page's" {
+	for cmd in $(jbdctl --list-commands); do
+		run -0 jbdctl "$cmd" --help
+		synopsis=${lines[1]# jbdctl }
+		assert_equal "$(man_synopsis "$cmd")" "$synopsis"
+		grep -F ".B jbdctl $cmd " "$MAN" | sed 's/\\-/-/g' |
+			grep -qxF ".B jbdctl $synopsis"
+	done
+}
+
+@test "every command: every option in --help is in the man page" {
+	for cmd in $(jbdctl --list-commands); do
+		run -0 jbdctl "$cmd" --help
+		for opt in $(printf '%s\n' "$output" | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+			[ "$opt" = --help ] && continue
+			grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$MAN" ||
+				{ echo "$cmd: $opt is not in jbdctl.8"; return 1; }
+		done
+	done
+}
+
+@test "every command has its own bats file" {
+	for cmd in $(jbdctl --list-commands); do
+		[ -f "$TOP_SRCDIR/tests/$cmd.bats" ] || { echo "no tests/$cmd.bats"; return 1; }
+	done
+}
+
+@test "the man page lints clean with groff -man -ww" {
+	require_tool groff
+	sed 's/@PACKAGE_VERSION@/0/' "$MAN" > "$BATS_TEST_TMPDIR/jbdctl.8"
+	run -0 --separate-stderr groff -man -ww -z "$BATS_TEST_TMPDIR/jbdctl.8"
+	assert_equal "$stderr" ""
+}
+
+@test "libjbd never prints and never exits" {
+	run grep -nE '\b(printf|fprintf|puts|fputs|perror|com_err|exit|abort)\s*\(' \
+		"$TOP_SRCDIR"/src/libjbd/*.c
+	[ "$status" -eq 1 ]
+}
+
+@test "commands parse nothing on disk: on-disk fields are read in libjbd only" {
+	run grep -lE '\bbe(16|32|64)_at\(' "$TOP_SRCDIR"/src/*.c
+	[ "$status" -eq 1 ]
+}
+
+@test "the README's second line is what .ci/run runs" {
+	grep -q 'sed -n 2p README' "$TOP_SRCDIR/.ci/run"
+	sed -n 2p "$TOP_SRCDIR/README" | grep -q 'make -j2 check$'
+}

@@ -1,1 +1,169 @@
 #!/usr/bin/env bats
+# Bad input: every class gets a "jbdctl: <what> while <doing> '<object>'"
+# message on stderr and exit 8 (operational) or 4 (corruption), never a crash.
+
+load test_helper
+
+# Byte offset of journal block L of IMG's internal journal.
+journal_offset() {
+	local img=$1 l=$2 bs pblk
+	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
+	pblk=$(debugfs -R "bmap <8> $l" "$img" 2>/dev/null)
+	echo $(( pblk * bs ))
+}
+
+# Write the 32-bit big-endian VALUE at byte OFFSET of FILE.
+poke_be32() {
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' \
+		$(( ($3 >> 24) & 255 )) $(( ($3 >> 16) & 255 )) \
+		$(( ($3 >> 8) & 255 )) $(( $3 & 255 )))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+setup() {
+	require_tool debugfs
+	require_tool mke2fs
+}
+
+@test "errors: a missing image is an operational error (exit 8)" {
+	run -8 --separate-stderr jbdctl info "$BATS_TEST_TMPDIR/nope.img"
+	[[ "$stderr" == "jbdctl: No such file or directory while opening '$BATS_TEST_TMPDIR/nope.img'" ]]
+}
+
+@test "errors: a file that is neither ext2/3/4 nor a journal gives exit 8" {
+	head -c 1048576 /dev/zero > "$BATS_TEST_TMPDIR/zero.img"
+	run -8 --separate-stderr jbdctl logdump "$BATS_TEST_TMPDIR/zero.img"
+	[[ "$stderr" == "jbdctl: Neither an ext2/3/4 filesystem nor a JBD2 journal while opening '$BATS_TEST_TMPDIR/zero.img'" ]]
+	[ -z "$output" ]
+}
+
+@test "errors: a directory as the image gives exit 8" {
+	run -8 --separate-stderr jbdctl info "$BATS_TEST_TMPDIR"
+	[[ "$stderr" == "jbdctl: "*" while opening '$BATS_TEST_TMPDIR'" ]]
+}
+
+@test "errors: a filesystem without a journal gives exit 8" {
+	mke2fs -q -F -t ext2 "$BATS_TEST_TMPDIR/ext2.img" 4M
+	run -8 --separate-stderr jbdctl logdump "$BATS_TEST_TMPDIR/ext2.img"
+	[[ "$stderr" == "jbdctl: Filesystem has no journal while opening '$BATS_TEST_TMPDIR/ext2.img'" ]]
+}
+
+@test "errors: a truncated image gives exit 8, not a crash" {
+	img=$(fixture revoke)
+	# Cut the image just after the journal superblock: the log is gone.
+	truncate -s $(( $(journal_offset "$img" 0) + 1024 )) "$img"
+	run --separate-stderr jbdctl logdump "$img"
+	[ "$status" -eq 8 ]
+	[[ "$stderr" == "jbdctl: "*" while "*"'$img'" ]]
+}
+
+@test "errors: a bad journal superblock magic gives exit 8 and names the block" {
+	img=$(fixture revoke)
+	poke_be32 "$img" "$(journal_offset "$img" 0)" 0x12345678
+	run -8 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == "jbdctl: Bad magic number in journal superblock while reading the journal superblock (journal block 0) of '$img'" ]]
+	run -8 --separate-stderr jbdctl info "$img"
+	[[ "$stderr" == *"Bad magic number in journal superblock"* ]]
+}
+
+@test "errors: an unknown incompat feature gives exit 8" {
+	img=$(fixture ext3-1k)
+	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x28 )) 0x40
+	run -8 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == "jbdctl: Journal has an unknown incompatible feature while reading the journal superblock (journal block 0) of '$img'" ]]
+}
+
+@test "errors: s_first = 0 is impossible geometry (exit 4)" {
+	img=$(fixture ext3-1k)
+	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 0
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == *"impossible geometry"*"'$img'" ]]
+}
+
+@test "errors: s_first >= s_maxlen is impossible geometry (exit 4)" {
+	img=$(fixture ext3-1k)
+	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 1024
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == *"impossible geometry"* ]]
+}
+
+@test "errors: s_maxlen larger than the journal inode is refused (exit 4)" {
+	img=$(fixture ext3-1k)
+	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x10 )) 4096
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == *"s_maxlen is larger than the journal"* ]]
+}
+
+@test "errors: s_start outside the log is impossible geometry (exit 4)" {
+	img=$(fixture ext3-1k)
+	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x1C )) 5000
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == *"impossible geometry"* ]]
+}
+
+@test "errors: a revoke r_count past the block ends the log as broken (exit 4)" {
+	img=$(fixture revoke)
+	# Transaction 3 is a revoke block (revoke.facts); debugfs says where.
+	jblk=$(debugfs -R logdump "$img" 2>/dev/null |
+		sed -n 's/^Found expected sequence 3, type 5 (revoke table) at block //p')
+	[ -n "$jblk" ]
+	off=$(journal_offset "$img" "$jblk")
+	poke_be32 "$img" $(( off + 12 )) 70000
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$output" == *"Revoke block's r_count invalid: 70000"* ]]
+	[[ "$output" == *"r_count past the end of the block: log is broken."* ]]
+}
+
+@test "errors: a bad descriptor checksum is marked and gives exit 4, and the walk goes on" {
+	img=$(fixture revoke)
+	off=$(journal_offset "$img" 1)
+	printf '\xff' | dd of="$img" bs=1 seek=$(( off + 1023 )) conv=notrunc status=none
+	run -4 jbdctl logdump "$img"
+	[[ "${lines[1]}" == "Found expected sequence 1, type 1 (descriptor block) at block 1, checksum BAD" ]]
+	[[ "$output" == *"type 2 (commit block)"* ]]
+}
+
+@test "errors: a bad journal superblock checksum is shown by info and gives exit 4" {
+	img=$(fixture revoke)
+	printf '\x01' | dd of="$img" bs=1 seek=$(( $(journal_offset "$img" 0) + 0x60 )) conv=notrunc status=none
+	run -4 jbdctl info "$img"
+	[[ "$output" == *"Journal checksum status:  BAD"* ]]
+	run -4 jbdctl logdump "$img"
+}
+
+@test "errors: an external journal without -j gives exit 8 and says to use -j" {
+	img=$(fixture external)
+	run -8 --separate-stderr jbdctl info "$img"
+	[[ "$stderr" == "jbdctl: Filesystem has an external journal; give its device with -j while opening '$img'" ]]
+}
+
+@test "errors: -j with another filesystem's journal is refused (UUID mismatch)" {
+	img=$(fixture external)
+	mke2fs -q -F -O journal_dev -b 4096 "$BATS_TEST_TMPDIR/other.jnl" 4M
+	run -8 --separate-stderr jbdctl logdump -j "$BATS_TEST_TMPDIR/other.jnl" "$img"
+	[[ "$stderr" == *"UUID mismatch"*"'$BATS_TEST_TMPDIR/other.jnl' of '$img'" ]]
+}
+
+@test "errors: -j on a filesystem with an internal journal is refused" {
+	img=$(fixture revoke)
+	run -8 --separate-stderr jbdctl logdump -j "$img" "$img"
+	[[ "$stderr" == *"internal journal"* ]]
+}
+
+@test "errors: a journal inode with a hole is refused (exit 4)" {
+	img=$(fixture ext3-1k)
+	# ext3: indirect-mapped journal; zero the pointer to logical block 5.
+	debugfs -w -R "sif <8> block[5] 0" "$img" >/dev/null 2>&1
+	debugfs -R "stat <8>" "$img" 2>/dev/null | grep -q '(0-4):.*(6-11):'
+	run -4 --separate-stderr jbdctl logdump "$img"
+	[[ "$stderr" == "jbdctl: Journal inode has a hole while opening '$img'" ]]
+}
+
+@test "errors: usage errors exit 16 with a hint" {
+	run -16 --separate-stderr jbdctl logdump
+	[[ "$stderr" == *"Try 'jbdctl logdump --help' for more information."* ]]
+	run -16 --separate-stderr jbdctl logdump -b notanumber x.img
+	[[ "$stderr" == *"bad block number 'notanumber'"* ]]
+	run -16 --separate-stderr jbdctl logdump -c x.img
+	run -16 --separate-stderr jbdctl info --bogus x.img
+}

@@ -148,6 +148,25 @@ static errcode_t use_bare_file(struct jbd_journal *j, const char *path,
 	return 0;
 }
 
+/*
+ * Not an ext2 superblock (bad magic, or a file too short to hold one):
+ * perhaps a bare journal.  If it is not that either, say so, or keep the
+ * short read, which is the more precise complaint.
+ */
+static errcode_t try_bare_file(struct jbd_journal *j, const char *path,
+			       int flags, errcode_t ext2_err)
+{
+	errcode_t err;
+
+	j->journal_path = path;
+	if (!j->fs)
+		j->image_path = NULL;
+	err = use_bare_file(j, path, flags);
+	if (err == JBD_ET_UNKNOWN_FORMAT && ext2_err == EXT2_ET_SHORT_READ)
+		return ext2_err;
+	return err;
+}
+
 /* Open `path` as an external journal: journal_dev first, bare file next. */
 static errcode_t open_external(struct jbd_journal *j, const char *path,
 			       int flags)
@@ -158,8 +177,8 @@ static errcode_t open_external(struct jbd_journal *j, const char *path,
 	err = ext2fs_open2(path, NULL, FS_OPEN_FLAGS |
 			   ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0),
 			   0, 0, unix_io_manager, &jdev);
-	if (err == EXT2_ET_BAD_MAGIC)
-		return use_bare_file(j, path, flags);
+	if (err == EXT2_ET_BAD_MAGIC || err == EXT2_ET_SHORT_READ)
+		return try_bare_file(j, path, flags, err);
 	if (err)
 		return err;
 	err = use_journal_dev(j, jdev);
@@ -193,11 +212,8 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 	errcode_t err;
 
 	err = ext2fs_open2(image, NULL, fsflags, 0, 0, unix_io_manager, &j->fs);
-	if (err == EXT2_ET_BAD_MAGIC && !journal) {
-		j->journal_path = image;
-		j->image_path = NULL;
-		return use_bare_file(j, image, flags);
-	}
+	if ((err == EXT2_ET_BAD_MAGIC || err == EXT2_ET_SHORT_READ) && !journal)
+		return try_bare_file(j, image, flags, err);
 	if (err)
 		return err;
 	if (ext2fs_has_feature_journal_dev(j->fs->super)) {

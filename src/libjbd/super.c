@@ -70,6 +70,16 @@ bool jbd_sb_has_csum_v2v3(const struct jbd_sb *sb)
 			       JBD2_FEATURE_INCOMPAT_CSUM_V3);
 }
 
+bool jbd_sb_has_csum_v2(const struct jbd_sb *sb)
+{
+	return incompat(sb) & JBD2_FEATURE_INCOMPAT_CSUM_V2;
+}
+
+bool jbd_sb_has_csum_v3(const struct jbd_sb *sb)
+{
+	return incompat(sb) & JBD2_FEATURE_INCOMPAT_CSUM_V3;
+}
+
 bool jbd_sb_has_csum_v1(const struct jbd_sb *sb)
 {
 	return compat(sb) & JBD2_FEATURE_COMPAT_CHECKSUM;

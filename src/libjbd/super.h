@@ -55,6 +55,8 @@ errcode_t jbd_sb_validate(const struct jbd_sb *sb, uint32_t fs_blocksize,
 void jbd_sb_encode(const struct jbd_sb *sb, void *buf);
 
 bool jbd_sb_has_csum_v2v3(const struct jbd_sb *sb);
+bool jbd_sb_has_csum_v2(const struct jbd_sb *sb);
+bool jbd_sb_has_csum_v3(const struct jbd_sb *sb);
 bool jbd_sb_has_csum_v1(const struct jbd_sb *sb);
 bool jbd_sb_has_64bit(const struct jbd_sb *sb);
 bool jbd_sb_has_async_commit(const struct jbd_sb *sb);

@@ -194,7 +194,7 @@ static void parse_tags(struct jbd_walk *w, struct jbd_event *ev)
 {
 	const size_t limit = w->bs - w->tail;
 	size_t off = sizeof(struct jbd2_header);
-	bool v3 = w->sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3;
+	bool v3 = jbd_sb_has_csum_v3(w->sb);
 	bool hi = jbd_sb_has_64bit(w->sb);
 
 	w->ntags = 0;
@@ -228,7 +228,7 @@ static void parse_tags(struct jbd_walk *w, struct jbd_event *ev)
 static void check_data(struct jbd_walk *w, uint32_t tid)
 {
 	bool v2v3 = jbd_sb_has_csum_v2v3(w->sb);
-	bool v2 = w->sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V2;
+	bool v2 = jbd_sb_has_csum_v2(w->sb);
 	unsigned int i;
 
 	for (i = 0; i < w->ntags; i++) {

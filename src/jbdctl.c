@@ -44,6 +44,7 @@ void cmd_print_usage(const struct jbd_cmd *cmd)
 			printf(" %s\n", *u);
 	}
 	printf(" %-28s%s\n", "-h, --help", "display this help and exit");
+	printf(" %-28s%s\n", "    --version", "display version and exit");
 	printf("\nSee jbdctl(8).\n");
 }
 
@@ -152,5 +153,11 @@ int main(int argc, char **argv)
 	cmd = find_command(argv[1]);
 	if (!cmd)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	for (i = 2; i < (size_t)argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("jbdctl %s\n", PACKAGE_VERSION);
+			return close_stdout(JBD_EXIT_OK);
+		}
+	}
 	return close_stdout(cmd->fn(cmd, argc - 1, argv + 1));
 }

@@ -25,6 +25,13 @@ man_synopsis() {
 	assert_equal "$output" "jbdctl $version"
 }
 
+@test "every command: --version prints the version too" {
+	for cmd in $(jbdctl --list-commands); do
+		run -0 jbdctl "$cmd" --version
+		[[ "$output" == "jbdctl "* ]]
+	done
+}
+
 @test "jbdctl without a command, or with an unknown one, is a usage error" {
 	run -16 --separate-stderr jbdctl
 	run -16 --separate-stderr jbdctl frobnicate x.img
@@ -56,7 +63,7 @@ Try 'jbdctl --help' for more information."
 	for cmd in $(jbdctl --list-commands); do
 		run -0 jbdctl "$cmd" --help
 		for opt in $(printf '%s\n' "$output" | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
-			[ "$opt" = --help ] && continue
+			case $opt in --help|--version) continue ;; esac
 			grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$MAN" ||
 				{ echo "$cmd: $opt is not in jbdctl.8"; return 1; }
 		done

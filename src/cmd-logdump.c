@@ -164,8 +164,7 @@ static void text_tag(struct logdump_ctx *c, const struct jbd_event *ev)
 		fprintf(f, "  FS block %" PRIu64 " logged at sequence %u, "
 			"journal block %u (flags %s)%s\n", ev->fsblk, ev->tid,
 			ev->jblk, flags, verdict_suffix(ev->csum));
-		if (c->have_block && ev->fsblk == c->bitmap_block &&
-		    c->bitmap_block != c->block)
+		if (c->have_block && ev->fsblk == c->bitmap_block)
 			fprintf(f, "    (block bitmap for block %" PRIu64
 				": block is %s)\n", c->block,
 				bitmap_bit(c, ev->block) ? "SET" : "CLEAR");

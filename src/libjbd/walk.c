@@ -203,14 +203,14 @@ static void parse_tags(struct jbd_walk *w, struct jbd_event *ev)
 		const uint8_t *t = w->block + off;
 		struct walk_tag *tag = &w->tags[w->ntags++];
 
+		/*
+		 * Flags are the be16 at offset 6 for every tag size, as the
+		 * kernel reads them: in a v3 tag that is the low half of the
+		 * be32 t_flags, whose high half writers may leave dirty.
+		 */
 		tag->fsblk = be32_at(t);
-		if (v3) {
-			tag->flags = be32_at(t + 4);
-			tag->csum = be32_at(t + 12);
-		} else {
-			tag->flags = be16_at(t + 6);
-			tag->csum = be16_at(t + 4);
-		}
+		tag->flags = be16_at(t + 6);
+		tag->csum = v3 ? be32_at(t + 12) : be16_at(t + 4);
 		if (hi)
 			tag->fsblk |= (uint64_t)be32_at(t + 8) << 32;
 		tag->verdict = JBD_CSUM_NONE;

@@ -8,33 +8,8 @@
 
 #include "csum.h"
 #include "jbd2-format.h"
+#include "refcrc.h"
 #include "tap.h"
-
-/* Reference crc32c: reflected Castagnoli, raw register, no inversion. */
-static uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82F63B78U & (0U - (crc & 1)));
-	}
-	return crc;
-}
-
-/* Reference crc32_be: polynomial 0x04C11DB7, MSB first, no inversion. */
-static uint32_t ref_crc32_be(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len--) {
-		crc ^= (uint32_t)*p++ << 24;
-		for (int k = 0; k < 8; k++)
-			crc = (crc << 1) ^ ((crc & 0x80000000U) ? 0x04C11DB7U : 0);
-	}
-	return crc;
-}
 
 static uint32_t lcg = 0x2545F491U;
 

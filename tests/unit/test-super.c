@@ -10,19 +10,8 @@
 #include "jbd2-format.h"
 #include "jbd-err.h"
 #include "super.h"
+#include "refcrc.h"
 #include "tap.h"
-
-static uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82F63B78U & (0U - (crc & 1)));
-	}
-	return crc;
-}
 
 /* Store the §1.7 superblock checksum: crc32c(~0, sb with 0xFC zeroed). */
 static void set_sb_csum(uint8_t *b)

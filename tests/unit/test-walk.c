@@ -19,6 +19,7 @@
 #include "jbd-err.h"
 #include "journal.h"
 #include "walk.h"
+#include "refcrc.h"
 #include "tap.h"
 
 #define BS		1024U
@@ -26,30 +27,6 @@
 #define MAXEV		4096
 
 /* ---- reference checksums (§1.7) ---------------------------------------- */
-
-static uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82F63B78U & (0U - (crc & 1)));
-	}
-	return crc;
-}
-
-static uint32_t ref_crc32_be(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len--) {
-		crc ^= (uint32_t)*p++ << 24;
-		for (int k = 0; k < 8; k++)
-			crc = (crc << 1) ^ ((crc & 0x80000000U) ? 0x04C11DB7U : 0);
-	}
-	return crc;
-}
 
 /* ---- the journal image being built --------------------------------------- */
 

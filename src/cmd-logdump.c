@@ -367,8 +367,7 @@ static int dump_log(struct logdump_ctx *c)
 		}
 		if (ev.csum == JBD_CSUM_BAD && !c->old)
 			status |= JBD_EXIT_CORRUPT;
-		if (ev.type == JBD_EV_END &&
-		    (ev.end == JBD_END_BAD_R_COUNT || ev.end == JBD_END_LOOP))
+		if (ev.type == JBD_EV_END && ev.end == JBD_END_LOOP)
 			status |= JBD_EXIT_CORRUPT;
 		if (c->out.json && !json_event(c, &ev)) {
 			com_err(program_name, EXT2_ET_NO_MEMORY, "while "
@@ -378,6 +377,19 @@ static int dump_log(struct logdump_ctx *c)
 		}
 		if (!c->out.json)
 			text_event(c, &ev);
+		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad && !c->old) {
+			/* Recovery would refuse this block: the log is broken. */
+			struct jbd_event end = { .type = JBD_EV_END,
+				.end = JBD_END_BAD_R_COUNT, .jblk = ev.jblk,
+				.tid = ev.tid };
+
+			status |= JBD_EXIT_CORRUPT;
+			if (c->out.json)
+				json_event(c, &end);
+			else
+				text_event(c, &end);
+			break;
+		}
 	} while (ev.type != JBD_EV_END);
 	jbd_walk_end(w);
 	return status;

@@ -295,11 +295,13 @@ static void on_revoke(struct jbd_walk *w, struct jbd_event *ev)
 	w->rec_size = jbd_sb_has_64bit(w->sb) ? 8 : 4;
 	w->rec_next = 0;
 	w->nrec = 0;
-	/* e2fsck and the kernel refuse r_count past the usable block. */
+	/*
+	 * r_count past the usable block: the kernel's REVOKE pass refuses
+	 * it, but its SCAN pass walks on, so the walker reports it and goes
+	 * on too; whether the log is broken there is the caller's call.
+	 */
 	if (ev->r_count > w->bs - w->tail) {
 		ev->r_count_bad = true;
-		if (!(w->flags & JBD_WALK_ALL))
-			set_end(w, JBD_END_BAD_R_COUNT, w->block_jblk);
 		return;
 	}
 	if (ev->r_count > sizeof(struct jbd2_revoke_header))

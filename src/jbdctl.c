@@ -17,6 +17,7 @@ const char *program_name = "jbdctl";
 static const struct jbd_cmd commands[] = {
 	{ "info", cmd_info, cmd_info_usage },
 	{ "logdump", cmd_logdump, cmd_logdump_usage },
+	{ "replay", cmd_replay, cmd_replay_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

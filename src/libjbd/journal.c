@@ -100,6 +100,18 @@ static errcode_t map_internal(struct jbd_journal *j)
 	return 0;
 }
 
+/*
+ * Close without letting libext2fs write: its in-memory superblock and
+ * group descriptors are those read before replay, and ext2fs_close()
+ * would write them back (with its own s_kbytes_written) over the ones
+ * replay brought home.  Everything jbdctl writes it has already synced.
+ */
+static void close_fs(ext2_filsys *fs)
+{
+	(*fs)->flags &= ~(EXT2_FLAG_DIRTY | EXT2_FLAG_RW);
+	ext2fs_close_free(fs);
+}
+
 /* An ext2 superblock with the journal_dev feature: an external journal. */
 static errcode_t use_journal_dev(struct jbd_journal *j, ext2_filsys jdev)
 {
@@ -183,7 +195,7 @@ static errcode_t open_external(struct jbd_journal *j, const char *path,
 		return err;
 	err = use_journal_dev(j, jdev);
 	if (err)
-		ext2fs_close_free(&jdev);
+		close_fs(&jdev);
 	return err;
 }
 
@@ -205,13 +217,26 @@ static void load_superblock(struct jbd_journal *j)
 	ext2fs_free_mem(&block);
 }
 
+errcode_t jbd_set_undo_file(const char *path)
+{
+	static char *undo_path;	/* the undo manager keeps the pointer */
+	errcode_t err = set_undo_io_backing_manager(unix_io_manager);
+
+	if (err)
+		return err;
+	free(undo_path);
+	undo_path = strdup(path);
+	return undo_path ? set_undo_io_backup_file(undo_path) : EXT2_ET_NO_MEMORY;
+}
+
 static errcode_t open_sources(struct jbd_journal *j, const char *image,
 			      const char *journal, int flags)
 {
 	int fsflags = FS_OPEN_FLAGS | ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0);
+	io_manager mgr = (flags & JBD_OPEN_UNDO) ? undo_io_manager : unix_io_manager;
 	errcode_t err;
 
-	err = ext2fs_open2(image, NULL, fsflags, 0, 0, unix_io_manager, &j->fs);
+	err = ext2fs_open2(image, NULL, fsflags, 0, 0, mgr, &j->fs);
 	if ((err == EXT2_ET_BAD_MAGIC || err == EXT2_ET_SHORT_READ) && !journal)
 		return try_bare_file(j, image, flags, err);
 	if (err)
@@ -276,9 +301,9 @@ void jbd_close(struct jbd_journal *j)
 	if (j->own_io && j->io)
 		io_channel_close(j->io);
 	if (j->jdev)
-		ext2fs_close_free(&j->jdev);
+		close_fs(&j->jdev);
 	if (j->fs)
-		ext2fs_close_free(&j->fs);
+		close_fs(&j->fs);
 	free(j->map);
 	free(j);
 }
@@ -321,10 +346,13 @@ errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,
 	return 0;
 }
 
-errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
-			  uint32_t count, void *buf)
+/*
+ * Read or write count journal blocks: an internal journal is split at
+ * extent boundaries into as few device requests as its map allows.
+ */
+static errcode_t journal_io(struct jbd_journal *j, uint32_t jblk,
+			    uint32_t count, uint8_t *buf, bool write)
 {
-	uint8_t *out = buf;
 	errcode_t err;
 
 	if (jblk >= j->nblocks || count > j->nblocks - jblk)
@@ -344,16 +372,65 @@ errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
 		} else {
 			pblk = jblk;
 		}
-		err = io_channel_read_blk64(j->io, pblk, (int)run, out);
+		if (write)
+			err = io_channel_write_blk64(j->io, pblk, (int)run, buf);
+		else
+			err = io_channel_read_blk64(j->io, pblk, (int)run, buf);
 		if (err == EXT2_ET_SHORT_READ)
 			return JBD_ET_SHORT_READ;
 		if (err)
 			return err;
-		out += (size_t)run * j->blocksize;
+		buf += (size_t)run * j->blocksize;
 		jblk += run;
 		count -= run;
 	}
 	return 0;
+}
+
+errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
+			  uint32_t count, void *buf)
+{
+	return journal_io(j, jblk, count, buf, false);
+}
+
+errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
+			   uint32_t count, const void *buf)
+{
+	return journal_io(j, jblk, count, (uint8_t *)buf, true);
+}
+
+/* The primary superblock sits at byte 1024 whatever the block size. */
+errcode_t jbd_read_fs_super(struct jbd_journal *j, uint8_t sb[1024])
+{
+	uint32_t bs = j->fs->blocksize;
+	uint8_t *block;
+	errcode_t err;
+
+	err = ext2fs_get_mem(bs, &block);
+	if (err)
+		return err;
+	err = io_channel_read_blk64(j->fs->io, SUPERBLOCK_OFFSET / bs, 1, block);
+	if (!err)
+		memcpy(sb, block + SUPERBLOCK_OFFSET % bs, SUPERBLOCK_SIZE);
+	ext2fs_free_mem(&block);
+	return err;
+}
+
+errcode_t jbd_write_fs_super(struct jbd_journal *j, const uint8_t sb[1024])
+{
+	return io_channel_write_byte(j->fs->io, SUPERBLOCK_OFFSET,
+				     SUPERBLOCK_SIZE, sb);
+}
+
+errcode_t jbd_flush(struct jbd_journal *j)
+{
+	errcode_t err = 0;
+
+	if (j->fs)
+		err = io_channel_flush(j->fs->io);
+	if (!err && j->io && (!j->fs || j->io != j->fs->io))
+		err = io_channel_flush(j->io);
+	return err;
 }
 
 bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk)

@@ -51,6 +51,10 @@ struct jbd_journal {
 };
 
 #define JBD_OPEN_RW	0x1
+#define JBD_OPEN_UNDO	0x2	/* write the filesystem through an undo file */
+
+/* The undo file of the next jbd_open() with JBD_OPEN_UNDO (e2undo format). */
+errcode_t jbd_set_undo_file(const char *path);
 
 /*
  * Open the journal of `image` (or `journal` when given: an external
@@ -66,6 +70,17 @@ void jbd_close(struct jbd_journal *j);
 /* Read `count` journal blocks starting at jblk into buf. */
 errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
 			  uint32_t count, void *buf);
+
+/* Write `count` journal blocks starting at jblk from buf. */
+errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
+			   uint32_t count, const void *buf);
+
+/* The filesystem's primary superblock, raw (1024 bytes, little-endian). */
+errcode_t jbd_read_fs_super(struct jbd_journal *j, uint8_t sb[1024]);
+errcode_t jbd_write_fs_super(struct jbd_journal *j, const uint8_t sb[1024]);
+
+/* Sync the filesystem and the journal device to stable storage. */
+errcode_t jbd_flush(struct jbd_journal *j);
 
 /* Physical block holding journal block jblk. */
 errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,

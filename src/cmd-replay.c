@@ -1,0 +1,276 @@
+/*
+ * cmd-replay.c: jbdctl replay: recover the journal as e2fsck -E
+ * journal_only does, writing each block once, safely.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <et/com_err.h>
+
+#include "jbd-err.h"
+#include "jbdctl.h"
+#include "recover.h"
+#include "util.h"
+
+const char *const cmd_replay_usage[] = {
+	"replay [-fnvC] [-j <journal>] [--undo <file>] <image>",
+	"replay the journal into the filesystem, as e2fsck -E journal_only does",
+	"-C, --progress\tshow progress on a terminal",
+	"-f, --force\treplay even if the mount state cannot be determined",
+	"-j, --journal <path>\texternal journal device or file",
+	"-n, --dry-run\tprint what would be written; write nothing",
+	"    --undo <file>\tsave the overwritten blocks for e2undo(8)",
+	"-v, --verbose\tlist every block written",
+	NULL
+};
+
+struct replay_opts {
+	bool dry_run, force, verbose, progress;
+	const char *journal;
+	const char *undo;
+	const char *image;
+};
+
+static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
+			 int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "progress", no_argument, NULL, 'C' },
+		{ "undo", required_argument, NULL, 'U' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "Cfhj:nv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'C':
+			o->progress = true;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'h':
+			cmd_print_usage(cmd);
+			return -1;
+		case 'j':
+			o->journal = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'U':
+			o->undo = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		default:
+			return cmd_usage_error(cmd, "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(cmd, "expected one image");
+	if (o->dry_run && o->undo)
+		return cmd_usage_error(cmd, "--undo writes; it cannot go with -n");
+	o->image = argv[optind];
+	return 0;
+}
+
+/* Refuse a read-write mounted filesystem; warn about a read-only one. */
+static int check_mount(const char *path, bool force)
+{
+	int mflags = 0;
+	errcode_t err = ext2fs_check_if_mounted(path, &mflags);
+
+	if (err) {
+		com_err(program_name, err, "while determining whether '%s' is "
+			"mounted%s", path, force ? " (going on: --force)" : "");
+		return force ? 0 : JBD_EXIT_ERROR;
+	}
+	if (!(mflags & EXT2_MF_MOUNTED))
+		return 0;
+	if (!(mflags & EXT2_MF_READONLY)) {
+		com_err(program_name, JBD_ET_MOUNTED_RW,
+			"while opening '%s' for replay", path);
+		return JBD_EXIT_ERROR;
+	}
+	fprintf(stderr, "%s: warning: '%s' is mounted read-only; the mounted "
+		"filesystem must be remounted or reloaded after replay\n",
+		program_name, path);
+	return 0;
+}
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	fprintf(stderr, "\rreplaying: %" PRIu64 "/%" PRIu64 " blocks (%d%%)",
+		done, total, total ? (int)(done * 100 / total) : 100);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static const char *failure_text(enum jbd_recovery_failure f)
+{
+	switch (f) {
+	case JBD_RECOVERY_OK:
+		return "none";
+	case JBD_RECOVERY_SCAN_CSUM:
+		return "a descriptor or revoke block has a bad checksum and a "
+		       "later commit is newer: the journal is corrupt, nothing "
+		       "is replayed";
+	case JBD_RECOVERY_DESCR_CSUM:
+		return "a descriptor block of a replayed transaction has a bad "
+		       "checksum: nothing is replayed";
+	case JBD_RECOVERY_REVOKE_COUNT:
+		return "a revoke block of a replayed transaction has r_count "
+		       "past its end: nothing is replayed";
+	case JBD_RECOVERY_DATA_CSUM:
+		return "logged blocks with a bad checksum are not replayed";
+	}
+	return "unknown";
+}
+
+/* What recovery found and will do (or did), on stdout. */
+static void report(const struct replay_opts *o, const struct jbd_recovery *r)
+{
+	uint32_t ntx = r->end_tid - r->start_tid;
+	size_t i;
+
+	if (jbd_recovery_failed(r))
+		ntx = 0;
+	for (i = 0; i < r->nbad; i++)
+		printf("%s: checksum error in the logged copy of block %" PRIu64
+		       ": not replayed\n", o->image, r->bad_fsblks[i]);
+	if (jbd_recovery_failed(r))
+		printf("%s: transaction %u, journal block %u: %s\n", o->image,
+		       r->failure_tid, r->failure_jblk, failure_text(r->failure));
+	if (r->failed_commit)
+		printf("%s: transaction %u has a bad commit checksum: replay "
+		       "stops before it and the filesystem is marked with "
+		       "errors\n", o->image, r->failed_tid);
+	if (r->stale_end)
+		printf("%s: transaction %u ends in stale blocks (older commit "
+		       "time): the log ends before it\n", o->image, r->end_tid);
+	if (o->verbose)
+		for (i = 0; i < r->nplan; i++)
+			printf("  block %" PRIu64 " <- journal block %u "
+			       "(transaction %u%s)\n", r->plan[i].fsblk,
+			       r->plan[i].jblk, r->plan[i].tid,
+			       r->plan[i].escape ? ", escaped" : "");
+	printf("%s: %s %u transaction%s", o->image,
+	       o->dry_run ? "would replay" : "replayed", ntx, ntx == 1 ? "" : "s");
+	if (ntx)
+		printf(" (sequence %u..%u)", r->start_tid, r->end_tid - 1);
+	printf(": %zu block%s %s, %" PRIu64 " revoked, %zu skipped; "
+	       "journal sequence %u -> %u\n", r->nplan,
+	       r->nplan == 1 ? "" : "s", o->dry_run ? "to write" : "written",
+	       r->revoked, r->nbad, r->start_tid,
+	       jbd_recovery_failed(r) ? r->start_tid : r->end_tid + 1);
+}
+
+/*
+ * Anything to do?  e2fsck replays when needs_recovery is set, and also
+ * when it is clear but the log is not empty ("Run journal anyway").  A
+ * journal error recorded in s_errno is moved into the filesystem either way.
+ */
+static bool needs_work(const struct jbd_journal *j)
+{
+	return ext2fs_has_feature_journal_needs_recovery(j->fs->super) ||
+	       j->sb.start != 0 || j->sb.errnum != 0;
+}
+
+static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
+{
+	struct jbd_recovery r;
+	uint64_t bad = 0;
+	errcode_t err;
+	int status;
+
+	err = jbd_recover_plan(j, &r);
+	if (err) {
+		com_err(program_name, err, "while reading the journal of '%s'",
+			o->image);
+		jbd_recovery_free(&r);
+		return jbd_exit_status(err);
+	}
+	err = jbd_recover_check_targets(j, &r, &bad);
+	if (err) {
+		com_err(program_name, err, "while checking block %" PRIu64
+			" before replaying '%s' (nothing written)", bad, o->image);
+		jbd_recovery_free(&r);
+		return JBD_EXIT_CORRUPT;
+	}
+	status = (jbd_recovery_failed(&r) || r.failed_commit) ?
+		 JBD_EXIT_CORRUPT : JBD_EXIT_OK;
+	if (!o->dry_run) {
+		printf("%s: recovering journal\n", o->image);
+		err = jbd_recover_write(j, &r, o->progress && isatty(2) ?
+					show_progress : NULL, NULL);
+		if (!err)
+			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
+						 j->blocksize / 1024, time(NULL));
+		if (err) {
+			com_err(program_name, err, "while replaying the journal "
+				"of '%s'", o->image);
+			jbd_recovery_free(&r);
+			return JBD_EXIT_ERROR;
+		}
+		status |= JBD_EXIT_CHANGED;
+	}
+	report(o, &r);
+	jbd_recovery_free(&r);
+	return status;
+}
+
+int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
+{
+	struct replay_opts o = { 0 };
+	struct jbd_journal *j;
+	int status, flags;
+
+	status = parse_options(&o, cmd, argc, argv);
+	if (status)
+		return status < 0 ? JBD_EXIT_OK : status;
+	if (!o.dry_run) {
+		status = check_mount(o.image, o.force);
+		if (!status && o.journal)
+			status = check_mount(o.journal, o.force);
+		if (status)
+			return status;
+	}
+	flags = o.dry_run ? 0 : JBD_OPEN_RW;
+	if (o.undo) {
+		flags |= JBD_OPEN_UNDO;
+		jbd_set_undo_file(o.undo);
+	}
+	status = open_journal_or_report(o.image, o.journal, flags, &j);
+	if (status)
+		return status;
+	if (!j->fs) {
+		com_err(program_name, JBD_ET_NEED_FS, "while opening '%s'",
+			o.image);
+		status = JBD_EXIT_ERROR;
+	} else if (j->sb_error) {
+		status = report_sb_error(j);
+	} else if (j->sb.checksum_verdict == JBD_CSUM_BAD) {
+		com_err(program_name, JBD_ET_SB_CSUM, "while reading the journal "
+			"superblock of '%s' (nothing written)", j->journal_path);
+		status = JBD_EXIT_CORRUPT;
+	} else if (!needs_work(j)) {
+		printf("%s: journal is clean, nothing to replay\n", o.image);
+		status = JBD_EXIT_OK;
+	} else {
+		status = run_replay(&o, j);
+	}
+	jbd_close(j);
+	return status;
+}

@@ -1,0 +1,526 @@
+/*
+ * recover.c: journal recovery, as e2fsck 1.47 does it.
+ *
+ * Theory of operation.  The kernel and e2fsck recover in three passes
+ * over the log (jbd2_journal_recover): SCAN finds where the log ends and
+ * which transactions are complete, REVOKE collects the revoke records of
+ * those transactions, REPLAY writes every logged block that no later
+ * revoke cancels, in log order, so the last copy of a block wins.
+ *
+ * Here the passes are policies over walker events.  The scan is one
+ * walk; the revoke and replay passes share a second walk that stops at
+ * the scan's end.  Instead of writing every copy as it is met, the second
+ * walk remembers the last copy of each block whose checksum is good, and
+ * once every revoke is known keeps it unless it is revoked.  Writing that
+ * one copy per block, in ascending block order, leaves the disk exactly
+ * as the sequential replay would: a copy that is revoked was logged no
+ * later than the revoke, so every earlier copy is revoked too, and a copy
+ * with a bad checksum is skipped by both.
+ *
+ * How recovery ends follows e2fsck's recover_ext3_journal() and
+ * e2fsck_run_ext3_journal(): see jbd_recover_finish().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbd2-format.h"
+#include "jbd-err.h"
+#include "recover.h"
+#include "revoke.h"
+
+#define COPY_ESCAPE	0x1	/* blkmap flag: the copy was escaped */
+
+/* Little-endian fields, of ext4 structures. */
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void set_failure(struct jbd_recovery *r, enum jbd_recovery_failure f,
+			const struct jbd_event *ev)
+{
+	if (r->failure != JBD_RECOVERY_OK)
+		return;
+	r->failure = f;
+	r->failure_tid = ev->tid;
+	r->failure_jblk = ev->jblk;
+}
+
+/*
+ * PASS_SCAN (kernel do_one_pass): find end_tid, the first transaction
+ * not to replay.  A bad descriptor or revoke checksum is not fatal by
+ * itself, since lazy journal init can leave stale blocks: the next commit
+ * decides.  If its time is not older than the previous commit's, the
+ * journal is corrupt and nothing is replayed; if it is older, the blocks
+ * were stale and the log ends there.  A commit with a bad checksum ends
+ * the log before its transaction; without async commit it also marks
+ * the journal as having a failed commit ("clean with errors").
+ */
+static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
+{
+	const struct jbd_sb *sb = &j->sb;
+	struct jbd_walk_opts opts = { 0 };
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	uint32_t next_tid = sb->sequence;
+	uint64_t last_commit_time = 0;
+	bool need_check_commit_time = false;
+	bool end_set = false;
+	bool v1 = jbd_sb_has_csum_v1(sb);
+	errcode_t err;
+
+	/* v1 checksums cover the data blocks: read them to verify commits. */
+	if (v1)
+		opts.flags |= JBD_WALK_READ_DATA;
+	err = jbd_walk_begin(j, &opts, &w);
+	if (err)
+		return err;
+	for (;;) {
+		err = jbd_walk_next(w, &ev);
+		if (err)
+			break;
+		if (ev.type == JBD_EV_END) {
+			r->end = ev;
+			break;
+		}
+		if ((ev.type == JBD_EV_DESCRIPTOR || ev.type == JBD_EV_REVOKE_BLOCK) &&
+		    ev.csum == JBD_CSUM_BAD) {
+			need_check_commit_time = true;
+			continue;
+		}
+		if (ev.type != JBD_EV_COMMIT)
+			continue;
+		r->end = ev;
+		if (need_check_commit_time) {
+			if (ev.commit_sec >= last_commit_time)
+				set_failure(r, JBD_RECOVERY_SCAN_CSUM, &ev);
+			else
+				r->stale_end = true;
+			break;
+		}
+		/*
+		 * v1, async commit: after a failed commit the kernel stops at
+		 * the next commit, marking the first failure as the failed one.
+		 */
+		if (v1 && end_set) {
+			r->failed_commit = true;
+			r->failed_tid = r->end_tid;
+			break;
+		}
+		if (ev.csum == JBD_CSUM_BAD) {
+			if (ev.commit_sec < last_commit_time) {
+				r->stale_end = true;
+				break;
+			}
+			r->end_tid = ev.tid;
+			end_set = true;
+			if (!jbd_sb_has_async_commit(sb)) {
+				r->failed_commit = true;
+				r->failed_tid = ev.tid;
+				break;
+			}
+		}
+		last_commit_time = ev.commit_sec;
+		next_tid = ev.tid + 1;
+	}
+	jbd_walk_end(w);
+	if (!end_set)
+		r->end_tid = next_tid;
+	return err;
+}
+
+struct replay_state {
+	struct jbd_revoke_table revokes;
+	struct jbd_blkmap copies;	/* last good copy of every block */
+	uint64_t *bad_tids;		/* tid of each bad copy in r->bad_fsblks */
+	size_t bad_cap;
+	bool stop_copies;
+};
+
+static errcode_t note_bad_copy(struct jbd_recovery *r, struct replay_state *st,
+			       const struct jbd_event *ev)
+{
+	if (r->nbad == st->bad_cap) {
+		size_t cap = st->bad_cap ? st->bad_cap * 2 : 16;
+		uint64_t *f = realloc(r->bad_fsblks, cap * sizeof(*f));
+		uint64_t *t;
+
+		if (!f)
+			return EXT2_ET_NO_MEMORY;
+		r->bad_fsblks = f;
+		t = realloc(st->bad_tids, cap * sizeof(*t));
+		if (!t)
+			return EXT2_ET_NO_MEMORY;
+		st->bad_tids = t;
+		st->bad_cap = cap;
+	}
+	r->bad_fsblks[r->nbad] = ev->fsblk;
+	st->bad_tids[r->nbad++] = ev->tid;
+	return 0;
+}
+
+static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
+			      const struct jbd_event *ev)
+{
+	struct jbd_blkmap_entry *e;
+	errcode_t err;
+
+	switch (ev->type) {
+	case JBD_EV_DESCRIPTOR:
+		/* Past the scan, a bad descriptor is fatal (kernel REVOKE pass). */
+		if (ev->csum == JBD_CSUM_BAD) {
+			set_failure(r, JBD_RECOVERY_DESCR_CSUM, ev);
+			st->stop_copies = true;
+		}
+		return 0;
+	case JBD_EV_REVOKE_BLOCK:
+		if (ev->r_count_bad) {
+			set_failure(r, JBD_RECOVERY_REVOKE_COUNT, ev);
+			st->stop_copies = true;
+		}
+		return 0;
+	case JBD_EV_REVOKE:
+		r->revoke_records++;
+		return jbd_revoke_set(&st->revokes, ev->fsblk, ev->tid);
+	case JBD_EV_TAG:
+		r->tags++;
+		if (st->stop_copies)
+			return 0;
+		if (ev->csum == JBD_CSUM_BAD)
+			return note_bad_copy(r, st, ev);
+		err = jbd_blkmap_get(&st->copies, ev->fsblk, &e);
+		if (err)
+			return err;
+		e->tid = ev->tid;
+		e->jblk = ev->jblk;
+		e->flags = JBD_BLKMAP_USED |
+			   ((ev->flags & JBD2_FLAG_ESCAPE) ? COPY_ESCAPE : 0);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int cmp_fsblk(const void *a, const void *b)
+{
+	const struct jbd_replay_block *x = a, *y = b;
+
+	return x->fsblk < y->fsblk ? -1 : x->fsblk > y->fsblk;
+}
+
+/* Keep each block's last good copy unless a revoke cancels it. */
+static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nbad; i++) {
+		if (jbd_revoke_test(&st->revokes, r->bad_fsblks[i],
+				    (uint32_t)st->bad_tids[i]))
+			continue;
+		if (r->failure == JBD_RECOVERY_OK) {
+			r->failure = JBD_RECOVERY_DATA_CSUM;
+			r->failure_tid = (uint32_t)st->bad_tids[i];
+		}
+		r->bad_fsblks[n++] = r->bad_fsblks[i];
+	}
+	r->nbad = n;
+	if (!st->copies.count)
+		return 0;
+	r->plan = calloc(st->copies.count, sizeof(*r->plan));
+	if (!r->plan)
+		return EXT2_ET_NO_MEMORY;
+	for (i = 0; i < st->copies.cap; i++) {
+		const struct jbd_blkmap_entry *e = &st->copies.slots[i];
+
+		if (!(e->flags & JBD_BLKMAP_USED))
+			continue;
+		if (jbd_revoke_test(&st->revokes, e->fsblk, e->tid)) {
+			r->revoked++;
+			continue;
+		}
+		r->plan[r->nplan++] = (struct jbd_replay_block){
+			.fsblk = e->fsblk, .jblk = e->jblk, .tid = e->tid,
+			.escape = e->flags & COPY_ESCAPE };
+	}
+	qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
+	return 0;
+}
+
+/*
+ * PASS_REVOKE and PASS_REPLAY in one walk up to end_tid.  A failure of the
+ * revoke pass (r_count past the block, a bad descriptor) means nothing is
+ * replayed at all, since e2fsck runs the replay pass only after it.
+ */
+static errcode_t revoke_replay_pass(struct jbd_journal *j,
+				    struct jbd_recovery *r)
+{
+	struct jbd_walk_opts opts = { 0 };
+	struct replay_state st = { 0 };
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	errcode_t err;
+
+	if (jbd_sb_has_csum_v2v3(&j->sb))
+		opts.flags |= JBD_WALK_READ_DATA;
+	err = jbd_walk_begin(j, &opts, &w);
+	if (err)
+		return err;
+	jbd_revoke_init(&st.revokes);
+	jbd_blkmap_init(&st.copies);
+	while (!(err = jbd_walk_next(w, &ev))) {
+		if (ev.type == JBD_EV_END || tid_geq(ev.tid, r->end_tid))
+			break;
+		err = replay_event(r, &st, &ev);
+		if (err)
+			break;
+	}
+	jbd_walk_end(w);
+	if (!err && r->failure == JBD_RECOVERY_OK)
+		err = build_plan(r, &st);
+	jbd_revoke_free(&st.revokes);
+	jbd_blkmap_free(&st.copies);
+	free(st.bad_tids);
+	return err;
+}
+
+#define FC_TAG_HEAD	9	/* EXT4_FC_TAG_HEAD: le16 tag, le16 len, features, tid */
+
+/*
+ * Fast commits live after the log, as ext4-level records that only a
+ * logical (inode, extent, dentry) replay can apply.  They belong to this
+ * recovery when the area starts with a HEAD record for end_tid, the
+ * transaction after the last full commit (kernel fc_do_one_pass).
+ */
+static errcode_t check_fast_commit(struct jbd_journal *j,
+				   const struct jbd_recovery *r)
+{
+	uint32_t fc_first = jbd_sb_log_end(&j->sb) + 1;
+	uint8_t *block;
+	errcode_t err;
+
+	if (!jbd_sb_has_fast_commit(&j->sb) || fc_first >= j->sb.maxlen)
+		return 0;
+	err = ext2fs_get_mem(j->blocksize, &block);
+	if (err)
+		return err;
+	err = jbd_read_blocks(j, fc_first, 1, block);
+	if (!err && (block[0] | block[1] << 8) == FC_TAG_HEAD &&
+	    le32_at(block + 8) == r->end_tid)
+		err = JBD_ET_FAST_COMMIT;
+	ext2fs_free_mem(&block);
+	return err;
+}
+
+errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
+{
+	errcode_t err;
+
+	memset(r, 0, sizeof(*r));
+	if (j->sb_error)
+		return j->sb_error;
+	if (!j->fs)
+		return JBD_ET_NEED_FS;
+	err = jbd_read_fs_super(j, r->pre_sb);
+	if (err)
+		return err;
+	r->start_tid = j->sb.sequence;
+	r->end_tid = j->sb.sequence;
+	if (j->sb.start == 0)
+		return 0;	/* empty log: nothing to replay */
+	err = scan_pass(j, r);
+	if (!err)
+		err = check_fast_commit(j, r);
+	if (err || r->failure != JBD_RECOVERY_OK)
+		return err;
+	return revoke_replay_pass(j, r);
+}
+
+void jbd_recovery_free(struct jbd_recovery *r)
+{
+	free(r->plan);
+	free(r->bad_fsblks);
+	r->plan = NULL;
+	r->bad_fsblks = NULL;
+	r->nplan = r->nbad = 0;
+}
+
+bool jbd_recovery_failed(const struct jbd_recovery *r)
+{
+	return r->failure != JBD_RECOVERY_OK;
+}
+
+errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+				    const struct jbd_recovery *r,
+				    uint64_t *ret_fsblk)
+{
+	blk64_t blocks = ext2fs_blocks_count(j->fs->super);
+	size_t i;
+
+	for (i = 0; i < r->nplan; i++) {
+		*ret_fsblk = r->plan[i].fsblk;
+		if (r->plan[i].fsblk >= blocks)
+			return JBD_ET_TARGET_RANGE;
+		if (jbd_journal_owns_fsblk(j, r->plan[i].fsblk))
+			return JBD_ET_TARGET_JOURNAL;
+	}
+	return 0;
+}
+
+#define WRITE_RUN	256	/* blocks per write request */
+
+errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
+			    jbd_progress_fn progress, void *arg)
+{
+	uint32_t bs = j->blocksize;
+	uint8_t *buf;
+	size_t i = 0;
+	errcode_t err = 0;
+
+	if (!r->nplan)
+		return 0;
+	buf = malloc((size_t)WRITE_RUN * bs);
+	if (!buf)
+		return EXT2_ET_NO_MEMORY;
+	while (i < r->nplan) {
+		size_t n = 0;
+
+		/* A run of consecutive filesystem blocks, one write. */
+		do {
+			const struct jbd_replay_block *b = &r->plan[i + n];
+			uint8_t *dst = buf + n * bs;
+
+			err = jbd_read_blocks(j, b->jblk, 1, dst);
+			if (err)
+				goto out;
+			if (b->escape)
+				put_be32(dst, JBD2_MAGIC_NUMBER);
+			n++;
+		} while (i + n < r->nplan && n < WRITE_RUN &&
+			 r->plan[i + n].fsblk == r->plan[i].fsblk + n);
+		err = io_channel_write_blk64(j->fs->io, r->plan[i].fsblk, (int)n, buf);
+		if (err)
+			goto out;
+		i += n;
+		if (progress)
+			progress(arg, i, r->nplan);
+	}
+	err = jbd_flush(j);
+out:
+	free(buf);
+	return err;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+#define SB_OFF(f)	offsetof(struct ext2_super_block, f)
+/* EXT4_S_ERR_START .. EXT4_S_ERR_END: the error information region. */
+#define SB_ERR_START	SB_OFF(s_error_count)
+#define SB_ERR_END	SB_OFF(s_mount_opts)
+
+/*
+ * The filesystem side of e2fsck's end state, on the superblock as the
+ * replay left it (the journal may have logged block 0): needs_recovery
+ * cleared (e2fsck_clear_recover); VALID_FS cleared when recovery failed,
+ * forcing a full check; ERROR_FS set when the journal records an error
+ * (e2fsck_check_ext3_journal); and, as e2fsprogs 1.47.1 does, the error
+ * state from before the replay kept, since the logged copy is older.
+ */
+static void update_fs_super(uint8_t *sb, const struct jbd_recovery *r,
+			    bool journal_error, uint64_t kbytes, time_t now)
+{
+	uint32_t incompat = le32_at(sb + SB_OFF(s_feature_incompat));
+	uint16_t state = sb[SB_OFF(s_state)] | sb[SB_OFF(s_state) + 1] << 8;
+	uint16_t pre_state = r->pre_sb[SB_OFF(s_state)] |
+			     r->pre_sb[SB_OFF(s_state) + 1] << 8;
+	uint64_t written;
+
+	put_le32(sb + SB_OFF(s_feature_incompat),
+		 incompat & ~EXT3_FEATURE_INCOMPAT_RECOVER);
+	if (jbd_recovery_failed(r))
+		state &= ~EXT2_VALID_FS;
+	if (journal_error || (pre_state & EXT2_ERROR_FS))
+		state |= EXT2_ERROR_FS;
+	put_le16(sb + SB_OFF(s_state), state);
+	memcpy(sb + SB_ERR_START, r->pre_sb + SB_ERR_START,
+	       SB_ERR_END - SB_ERR_START);
+
+	written = le32_at(sb + SB_OFF(s_kbytes_written)) |
+		  (uint64_t)le32_at(sb + SB_OFF(s_kbytes_written) + 4) << 32;
+	written += kbytes;
+	put_le32(sb + SB_OFF(s_kbytes_written), (uint32_t)written);
+	put_le32(sb + SB_OFF(s_kbytes_written) + 4, (uint32_t)(written >> 32));
+	put_le32(sb + SB_OFF(s_wtime), (uint32_t)now);
+	sb[SB_OFF(s_wtime_hi)] = (uint8_t)((uint64_t)now >> 32);
+
+	if (le32_at(sb + SB_OFF(s_feature_ro_compat)) &
+	    EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)
+		put_le32(sb + SB_OFF(s_checksum),
+			 ext2fs_crc32c_le(~0U, sb, SB_OFF(s_checksum)));
+}
+
+/*
+ * The journal side (e2fsck_journal_release): the log is empty, s_start 0.
+ * On success the next transaction is end_tid + 1, which invalidates any
+ * commit block left in the log; after a failed recovery e2fsck keeps the
+ * old s_sequence.  A failed commit is recorded as s_errno -EINVAL, and
+ * any s_errno is then moved into the filesystem's ERROR_FS and cleared.
+ */
+errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
+			     uint64_t kbytes_written, time_t now)
+{
+	struct jbd_sb sb = j->sb;
+	uint8_t fs_sb[SUPERBLOCK_SIZE];
+	uint8_t *block;
+	errcode_t err;
+
+	if (!jbd_recovery_failed(r)) {
+		sb.sequence = r->end_tid + 1;
+		if (r->failed_commit)
+			sb.errnum = -EINVAL;
+	}
+	sb.start = 0;
+
+	/* The filesystem first: a crash before the journal is marked empty
+	 * leaves a log that replays again to the same result. */
+	err = jbd_read_fs_super(j, fs_sb);
+	if (err)
+		return err;
+	update_fs_super(fs_sb, r, sb.errnum != 0, kbytes_written, now);
+	err = jbd_write_fs_super(j, fs_sb);
+	if (!err)
+		err = jbd_flush(j);
+	if (err)
+		return err;
+
+	sb.errnum = 0;
+	err = ext2fs_get_mem(j->blocksize, &block);
+	if (err)
+		return err;
+	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
+	if (!err) {
+		jbd_sb_encode(&sb, block);
+		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
+	}
+	if (!err)
+		err = jbd_flush(j);
+	if (!err) {
+		memcpy(j->sb_raw, block, sizeof(j->sb_raw));
+		j->sb = sb;
+	}
+	ext2fs_free_mem(&block);
+	return err;
+}

@@ -1,0 +1,89 @@
+/*
+ * recover.h: journal recovery with e2fsck 1.47's semantics.
+ *
+ * jbd_recover_plan() reads the log and decides everything: which
+ * transactions replay, the last surviving copy of every block, and how
+ * recovery ends.  It writes nothing, so a dry run is the same call.
+ * jbd_recover_write() then writes the home blocks and syncs them, and
+ * jbd_recover_finish() marks the journal clean and updates the
+ * filesystem superblock, in the order that makes a re-run after a crash
+ * at any point end the same.
+ */
+#ifndef JBD_RECOVER_H
+#define JBD_RECOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "journal.h"
+#include "walk.h"
+
+/* How recovery went, as e2fsck's jbd2_journal_recover() would return. */
+enum jbd_recovery_failure {
+	JBD_RECOVERY_OK,
+	JBD_RECOVERY_SCAN_CSUM,		/* bad descriptor/revoke checksum
+					   followed by a newer commit */
+	JBD_RECOVERY_DESCR_CSUM,	/* bad descriptor checksum met while
+					   revoking or replaying */
+	JBD_RECOVERY_REVOKE_COUNT,	/* r_count past the block */
+	JBD_RECOVERY_DATA_CSUM,		/* data blocks with a bad checksum,
+					   skipped; the rest replayed */
+};
+
+/* One block to write: the last surviving logged copy of fsblk. */
+struct jbd_replay_block {
+	uint64_t fsblk;
+	uint32_t jblk;
+	uint32_t tid;
+	bool escape;
+};
+
+struct jbd_recovery {
+	uint32_t start_tid;		/* s_sequence */
+	uint32_t end_tid;		/* first tid not replayed */
+	bool failed_commit;		/* a commit failed its checksum ... */
+	uint32_t failed_tid;		/* ... in this transaction */
+	bool stale_end;			/* the log ended at an older commit */
+	enum jbd_recovery_failure failure;
+	uint32_t failure_tid;
+	uint32_t failure_jblk;
+	struct jbd_event end;		/* where the scan stopped */
+
+	uint64_t tags;			/* tags in replayed transactions */
+	uint64_t revoke_records;
+	uint64_t revoked;		/* blocks whose every copy is revoked */
+	uint64_t *bad_fsblks;		/* copies skipped for a bad checksum */
+	size_t nbad;
+
+	struct jbd_replay_block *plan;	/* ascending fsblk */
+	size_t nplan;
+
+	uint8_t pre_sb[1024];		/* fs superblock before replay */
+};
+
+errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r);
+void jbd_recovery_free(struct jbd_recovery *r);
+
+/* Refuse a plan that would write outside the fs or into the journal. */
+errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+				    const struct jbd_recovery *r,
+				    uint64_t *ret_fsblk);
+
+/* Does recovery, as planned, leave the filesystem needing a full check? */
+bool jbd_recovery_failed(const struct jbd_recovery *r);
+
+typedef void (*jbd_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* Write every planned block home, then sync. */
+errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
+			    jbd_progress_fn progress, void *arg);
+
+/*
+ * Update the filesystem superblock (needs_recovery cleared, error state),
+ * sync, then mark the journal empty with e2fsck's s_sequence, sync.
+ */
+errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
+			     uint64_t kbytes_written, time_t now);
+
+#endif

@@ -76,6 +76,13 @@ Try 'jbdctl --help' for more information."
 	done
 }
 
+@test "every bats file is run by make check" {
+	for f in "$TOP_SRCDIR"/tests/*.bats; do
+		grep -q "tests/$(basename "$f")" "$TOP_SRCDIR/Makefile.am" ||
+			{ echo "$(basename "$f") is not in BATS_TESTS"; return 1; }
+	done
+}
+
 @test "the man page lints clean with groff -man -ww" {
 	require_tool groff
 	sed 's/@PACKAGE_VERSION@/0/' "$MAN" > "$BATS_TEST_TMPDIR/jbdctl.8"

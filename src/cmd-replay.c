@@ -260,7 +260,11 @@ int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
 			o.image);
 		status = JBD_EXIT_ERROR;
 	} else if (j->sb_error) {
+		/* Replay writes nothing to a journal it cannot trust: a corrupt
+		 * superblock (bad magic too) is corruption, exit 4. */
 		status = report_sb_error(j);
+		if (j->sb_error == JBD_ET_BAD_MAGIC)
+			status = JBD_EXIT_CORRUPT;
 	} else if (j->sb.checksum_verdict == JBD_CSUM_BAD) {
 		com_err(program_name, JBD_ET_SB_CSUM, "while reading the journal "
 			"superblock of '%s' (nothing written)", j->journal_path);

@@ -205,6 +205,53 @@ jsb_sequence() {
 	cmp "$img" "$img.patched"
 }
 
+@test "replay: a bad journal superblock magic: exit 4, nothing written" {
+	img=$(fixture revoke)
+	poke "$img" "$(journal_offset "$img" 0)" 12345678
+	cp "$img" "$img.patched"
+	run -4 --separate-stderr jbdctl replay "$img"
+	[[ "$stderr" == *"Bad magic number in journal superblock"* ]]
+	cmp "$img" "$img.patched"
+}
+
+@test "replay: impossible journal geometry (s_first 0): exit 4, nothing written" {
+	img=$(fixture ext3-1k)
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 00000000
+	cp "$img" "$img.patched"
+	run -4 jbdctl replay "$img"
+	cmp "$img" "$img.patched"
+}
+
+@test "replay: the error state from before replay survives an older logged superblock (e2fsprogs 1.47.1)" {
+	require_corpus
+	# The kernel logged block 0 (the superblock) in this image.
+	img=$(corpus_image ext4-4k-csum3.crash)
+	debugfs -w -R "ssv error_count 7" "$img" >/dev/null 2>&1
+	debugfs -w -R "ssv state 3" "$img" >/dev/null 2>&1
+	dumpe2fs -h "$img" 2>/dev/null | grep -q '^FS Error count: *7$'
+	run -1 jbdctl replay "$img"
+	run -0 dumpe2fs -h "$img"
+	[[ "$output" == *"FS Error count:           7"* ]]
+	assert_equal "$(sb_state "$img")" "clean with errors"
+}
+
+@test "replay: a read-write mounted filesystem is refused; a read-only one is replayed with a warning" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount"
+	img=$(fixture revoke)
+	mkdir "$BATS_TEST_TMPDIR/mnt"
+	mount -o loop "$img" "$BATS_TEST_TMPDIR/mnt" 2>/dev/null || skip "cannot loop-mount here"
+	run --separate-stderr jbdctl replay "$img"
+	umount "$BATS_TEST_TMPDIR/mnt"
+	[ "$status" -eq 8 ]
+	[[ "$stderr" == *"Filesystem is mounted read-write while opening '$img' for replay"* ]]
+	img=$(fixture revoke)
+	mount -o loop,ro,noload "$img" "$BATS_TEST_TMPDIR/mnt" 2>/dev/null || skip "cannot loop-mount here"
+	run --separate-stderr jbdctl replay "$img"
+	umount "$BATS_TEST_TMPDIR/mnt"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"is mounted read-only"* ]]
+}
+
 @test "replay: an unknown incompat feature: exit 8, nothing written" {
 	img=$(fixture ext3-1k)
 	poke "$img" $(( $(journal_offset "$img" 0) + 0x28 )) 00000040

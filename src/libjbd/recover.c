@@ -370,6 +370,34 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 
 #define WRITE_RUN	256	/* blocks per write request */
 
+/*
+ * Read the logged copies of n planned blocks into buf, restoring escaped
+ * magic numbers.  Copies that sit one after another in the log, as the
+ * blocks of one transaction usually do, are read in one request.
+ */
+static errcode_t read_copies(struct jbd_journal *j,
+			     const struct jbd_replay_block *b, size_t n,
+			     uint8_t *buf)
+{
+	size_t k = 0;
+	errcode_t err;
+
+	while (k < n) {
+		size_t m = 1;
+
+		while (k + m < n && b[k + m].jblk == b[k].jblk + m)
+			m++;
+		err = jbd_read_blocks(j, b[k].jblk, (uint32_t)m,
+				      buf + k * j->blocksize);
+		if (err)
+			return err;
+		for (; m; m--, k++)
+			if (b[k].escape)
+				put_be32(buf + k * j->blocksize, JBD2_MAGIC_NUMBER);
+	}
+	return 0;
+}
+
 errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
 			    jbd_progress_fn progress, void *arg)
 {
@@ -386,19 +414,14 @@ errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
 	while (i < r->nplan) {
 		size_t n = 0;
 
-		/* A run of consecutive filesystem blocks, one write. */
-		do {
-			const struct jbd_replay_block *b = &r->plan[i + n];
-			uint8_t *dst = buf + n * bs;
-
-			err = jbd_read_blocks(j, b->jblk, 1, dst);
-			if (err)
-				goto out;
-			if (b->escape)
-				put_be32(dst, JBD2_MAGIC_NUMBER);
+		/* A run of consecutive filesystem blocks: one write. */
+		do
 			n++;
-		} while (i + n < r->nplan && n < WRITE_RUN &&
-			 r->plan[i + n].fsblk == r->plan[i].fsblk + n);
+		while (i + n < r->nplan && n < WRITE_RUN &&
+		       r->plan[i + n].fsblk == r->plan[i].fsblk + n);
+		err = read_copies(j, &r->plan[i], n, buf);
+		if (err)
+			goto out;
 		err = io_channel_write_blk64(j->fs->io, r->plan[i].fsblk, (int)n, buf);
 		if (err)
 			goto out;

@@ -4,22 +4,6 @@
 
 load test_helper
 
-# Byte offset of journal block L of IMG's internal journal.
-journal_offset() {
-	local img=$1 l=$2 bs pblk
-	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
-	pblk=$(debugfs -R "bmap <8> $l" "$img" 2>/dev/null)
-	echo $(( pblk * bs ))
-}
-
-# Write the 32-bit big-endian VALUE at byte OFFSET of FILE.
-poke_be32() {
-	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' \
-		$(( ($3 >> 24) & 255 )) $(( ($3 >> 16) & 255 )) \
-		$(( ($3 >> 8) & 255 )) $(( $3 & 255 )))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 setup() {
 	require_tool debugfs
 	require_tool mke2fs
@@ -59,7 +43,7 @@ setup() {
 
 @test "errors: a bad journal superblock magic gives exit 8 and names the block" {
 	img=$(fixture revoke)
-	poke_be32 "$img" "$(journal_offset "$img" 0)" 0x12345678
+	poke "$img" "$(journal_offset "$img" 0)" 12345678
 	run -8 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == "jbdctl: Bad magic number in journal superblock while reading the journal superblock (journal block 0) of '$img'" ]]
 	run -8 --separate-stderr jbdctl info "$img"
@@ -68,35 +52,35 @@ setup() {
 
 @test "errors: an unknown incompat feature gives exit 8" {
 	img=$(fixture ext3-1k)
-	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x28 )) 0x40
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x28 )) 00000040
 	run -8 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == "jbdctl: Journal has an unknown incompatible feature while reading the journal superblock (journal block 0) of '$img'" ]]
 }
 
 @test "errors: s_first = 0 is impossible geometry (exit 4)" {
 	img=$(fixture ext3-1k)
-	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 0
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 00000000
 	run -4 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == *"impossible geometry"*"'$img'" ]]
 }
 
 @test "errors: s_first >= s_maxlen is impossible geometry (exit 4)" {
 	img=$(fixture ext3-1k)
-	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 1024
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x14 )) 00000400
 	run -4 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == *"impossible geometry"* ]]
 }
 
 @test "errors: s_maxlen larger than the journal inode is refused (exit 4)" {
 	img=$(fixture ext3-1k)
-	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x10 )) 4096
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x10 )) 00001000
 	run -4 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == *"s_maxlen is larger than the journal"* ]]
 }
 
 @test "errors: s_start outside the log is impossible geometry (exit 4)" {
 	img=$(fixture ext3-1k)
-	poke_be32 "$img" $(( $(journal_offset "$img" 0) + 0x1C )) 5000
+	poke "$img" $(( $(journal_offset "$img" 0) + 0x1C )) 00001388
 	run -4 --separate-stderr jbdctl logdump "$img"
 	[[ "$stderr" == *"impossible geometry"* ]]
 }
@@ -108,7 +92,7 @@ setup() {
 		sed -n 's/^Found expected sequence 3, type 5 (revoke table) at block //p')
 	[ -n "$jblk" ]
 	off=$(journal_offset "$img" "$jblk")
-	poke_be32 "$img" $(( off + 12 )) 70000
+	poke "$img" $(( off + 12 )) 00011170
 	run -4 --separate-stderr jbdctl logdump "$img"
 	[[ "$output" == *"Revoke block's r_count invalid: 70000"* ]]
 	[[ "$output" == *"r_count past the end of the block: log is broken."* ]]

@@ -11,15 +11,6 @@ setup() {
 	require_tool e2fsck
 }
 
-# Differences outside s_wtime, s_kbytes_written and the superblock checksum.
-image_diff() {
-	cmp -l "$1" "$2" | awk '{
-		o = $1 - 1; f = o - 1024
-		if (f >= 0 && f < 1024 && ((f >= 0x30 && f < 0x34) || f == 0x274 ||
-		    (f >= 0x178 && f < 0x180) || f >= 0x3fc)) next
-		printf "byte %d: %o -> %o\n", o, $2, $3 }' | head -10
-}
-
 # Cut replay of fixture NAME after every possible write; compare each
 # finished image with the uninterrupted replay.
 powercut_fixture() {

@@ -11,18 +11,6 @@ setup() {
 	require_tool debugfs
 }
 
-# Differences between two images, except the superblock fields replay may
-# set differently from e2fsck (s_wtime, s_wtime_hi, s_kbytes_written,
-# s_checksum).  Prints nothing when they match.
-image_diff() {
-	cmp -l "$1" "$2" | awk '{
-		o = $1 - 1; f = o - 1024
-		if (f >= 0 && f < 1024 && ((f >= 0x30 && f < 0x34) || f == 0x274 ||
-		    (f >= 0x178 && f < 0x180) || f >= 0x3fc)) next
-		printf "byte %d (block %d of 1k, offset %d): %o -> %o\n",
-			o, int(o / 1024), o % 1024, $2, $3 }' | head -20
-}
-
 # Replay IMG (and its external journal JNL) with e2fsck on one copy and
 # jbdctl on another; jbdctl's status and output are in $status/$output, the
 # copies in $E2/$OURS (and $E2J/$OURSJ).
@@ -53,31 +41,12 @@ assert_same_as_e2fsck() {
 	fi
 }
 
-# Byte offset of journal block L of IMG's internal journal.
-journal_offset() {
-	local bs pblk
-	bs=$(dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block size: *//p')
-	pblk=$(debugfs -R "bmap <8> $2" "$1" 2>/dev/null)
-	echo $(( pblk * bs ))
-}
-
 # Journal block of the first block of TYPE (descriptor|commit|revoke) of
 # transaction SEQ, as debugfs logdump lists it.
 log_block() {
 	debugfs -R logdump "$1" 2>/dev/null | awk -v s="$2" -v t="$3" '
 		$0 ~ "^Found expected sequence " s ", type [0-9]+ \\(" t {
 			print $NF; exit }'
-}
-
-poke() {	# poke IMG OFFSET HEXBYTES
-	printf "$(printf '%s' "$3" | sed 's/../\\x&/g')" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
-flip() {	# flip IMG OFFSET: invert one byte
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	poke "$1" "$2" "$(printf '%02x' $(( 255 - b )))"
 }
 
 sb_state() {

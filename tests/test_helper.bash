@@ -58,6 +58,39 @@ require_tool() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"
 }
 
+# Byte offset of journal block L of IMG's internal journal (debugfs bmap).
+journal_offset() {
+	local bs pblk
+	bs=$(dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block size: *//p')
+	pblk=$(debugfs -R "bmap <8> $2" "$1" 2>/dev/null)
+	echo $(( pblk * bs ))
+}
+
+# poke FILE OFFSET HEXBYTES: overwrite bytes, e.g. poke img 1036 0000ffff.
+poke() {
+	printf "$(printf '%s' "$3" | sed 's/../\\x&/g')" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# flip FILE OFFSET: invert one byte.
+flip() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	poke "$1" "$2" "$(printf '%02x' $(( 255 - b )))"
+}
+
+# Differences between two images except the superblock fields that replay
+# may set differently from e2fsck (s_wtime, s_wtime_hi, s_kbytes_written,
+# s_checksum).  Prints nothing when they match.
+image_diff() {
+	cmp -l "$1" "$2" | awk '{
+		o = $1 - 1; f = o - 1024
+		if (f >= 0 && f < 1024 && ((f >= 0x30 && f < 0x34) || f == 0x274 ||
+		    (f >= 0x178 && f < 0x180) || f >= 0x3fc)) next
+		printf "byte %d (block %d of 1k, offset %d): %o -> %o\n",
+			o, int(o / 1024), o % 1024, $2, $3 }' | head -20
+}
+
 # Compare $output with tests/expected/<name>; JBDCTL_REGEN is not offered:
 # expected files are written from e2fsprogs output or by hand, never by jbdctl.
 assert_golden() {

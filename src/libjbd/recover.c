@@ -103,6 +103,9 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 		/*
 		 * v1, async commit: after a failed commit the kernel stops at
 		 * the next commit, marking the first failure as the failed one.
+		 * (Strictly, the kernel leaves its switch there still expecting
+		 * the same tid, and stops at the next block unless a crafted log
+		 * repeats that tid; such a log is not followed further here.)
 		 */
 		if (v1 && end_set) {
 			r->failed_commit = true;

@@ -37,6 +37,8 @@ extern const char *program_name;
 int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv);
+int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv);
+extern const char *const cmd_verify_usage[];
 extern const char *const cmd_replay_usage[];
 extern const char *const cmd_info_usage[];
 extern const char *const cmd_logdump_usage[];

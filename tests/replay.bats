@@ -41,14 +41,6 @@ assert_same_as_e2fsck() {
 	fi
 }
 
-# Journal block of the first block of TYPE (descriptor|commit|revoke) of
-# transaction SEQ, as debugfs logdump lists it.
-log_block() {
-	debugfs -R logdump "$1" 2>/dev/null | awk -v s="$2" -v t="$3" '
-		$0 ~ "^Found expected sequence " s ", type [0-9]+ \\(" t {
-			print $NF; exit }'
-}
-
 sb_state() {
 	dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Filesystem state: *//p'
 }

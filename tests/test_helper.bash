@@ -66,6 +66,14 @@ journal_offset() {
 	echo $(( pblk * bs ))
 }
 
+# Journal block of the first block of TYPE (descriptor|commit|revoke) of
+# transaction SEQ, as debugfs logdump lists it.
+log_block() {
+	debugfs -R logdump "$1" 2>/dev/null | awk -v s="$2" -v t="$3" '
+		$0 ~ "^Found expected sequence " s ", type [0-9]+ \\(" t {
+			print $NF; exit }'
+}
+
 # poke FILE OFFSET HEXBYTES: overwrite bytes, e.g. poke img 1036 0000ffff.
 poke() {
 	printf "$(printf '%s' "$3" | sed 's/../\\x&/g')" |

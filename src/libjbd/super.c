@@ -129,37 +129,48 @@ uint32_t jbd_sb_max_transaction(const struct jbd_sb *sb)
 	return jbd_sb_log_end(sb);
 }
 
+unsigned int jbd_sb_check(const struct jbd_sb *sb, uint32_t fs_blocksize,
+			  uint32_t journal_blocks, errcode_t *errs,
+			  unsigned int max)
+{
+	uint32_t fc = jbd_sb_fc_blocks(sb);
+	unsigned int n = 0;
+
+#define PROBLEM(e) do { if (n < max) errs[n] = (e); n++; } while (0)
+	if (sb->blocksize != fs_blocksize)
+		PROBLEM(JBD_ET_BAD_BLOCKSIZE);
+	if (sb->maxlen > journal_blocks)
+		PROBLEM(JBD_ET_TOO_SHORT);
+	if (sb->maxlen < JBD2_MIN_JOURNAL_BLOCKS || fc >= sb->maxlen ||
+	    sb->maxlen - fc < JBD2_MIN_JOURNAL_BLOCKS)
+		PROBLEM(JBD_ET_BAD_GEOMETRY);
+	else if (sb->first == 0 || sb->first >= jbd_sb_log_end(sb))
+		PROBLEM(JBD_ET_BAD_GEOMETRY);
+	else if (sb->start != 0 &&
+		 (sb->start < sb->first || sb->start >= jbd_sb_log_end(sb)))
+		PROBLEM(JBD_ET_BAD_GEOMETRY);
+	if (sb->blocktype == JBD2_SUPERBLOCK_V1)
+		return n;
+	if (sb->feature_incompat & ~JBD2_KNOWN_INCOMPAT_FEATURES)
+		PROBLEM(JBD_ET_UNSUPP_INCOMPAT);
+	if (sb->feature_ro_compat & ~JBD2_KNOWN_ROCOMPAT_FEATURES)
+		PROBLEM(JBD_ET_UNSUPP_ROCOMPAT);
+	if (((sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V2) &&
+	     (sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3)) ||
+	    (jbd_sb_has_csum_v2v3(sb) && jbd_sb_has_csum_v1(sb)) ||
+	    (jbd_sb_has_csum_v2v3(sb) && sb->checksum_type != JBD2_CRC32C_CHKSUM))
+		PROBLEM(JBD_ET_BAD_CSUM_FEATURES);
+#undef PROBLEM
+	return n;
+}
+
 errcode_t jbd_sb_validate(const struct jbd_sb *sb, uint32_t fs_blocksize,
 			  uint32_t journal_blocks)
 {
-	uint32_t fc = jbd_sb_fc_blocks(sb);
+	errcode_t err = 0;
 
-	if (sb->blocksize != fs_blocksize)
-		return JBD_ET_BAD_BLOCKSIZE;
-	if (sb->maxlen > journal_blocks)
-		return JBD_ET_TOO_SHORT;
-	if (sb->maxlen < JBD2_MIN_JOURNAL_BLOCKS || fc >= sb->maxlen ||
-	    sb->maxlen - fc < JBD2_MIN_JOURNAL_BLOCKS)
-		return JBD_ET_BAD_GEOMETRY;
-	if (sb->first == 0 || sb->first >= jbd_sb_log_end(sb))
-		return JBD_ET_BAD_GEOMETRY;
-	if (sb->start != 0 &&
-	    (sb->start < sb->first || sb->start >= jbd_sb_log_end(sb)))
-		return JBD_ET_BAD_GEOMETRY;
-	if (sb->blocktype == JBD2_SUPERBLOCK_V1)
-		return 0;
-	if (sb->feature_incompat & ~JBD2_KNOWN_INCOMPAT_FEATURES)
-		return JBD_ET_UNSUPP_INCOMPAT;
-	if (sb->feature_ro_compat & ~JBD2_KNOWN_ROCOMPAT_FEATURES)
-		return JBD_ET_UNSUPP_ROCOMPAT;
-	if ((sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V2) &&
-	    (sb->feature_incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3))
-		return JBD_ET_BAD_CSUM_FEATURES;
-	if (jbd_sb_has_csum_v2v3(sb) && jbd_sb_has_csum_v1(sb))
-		return JBD_ET_BAD_CSUM_FEATURES;
-	if (jbd_sb_has_csum_v2v3(sb) && sb->checksum_type != JBD2_CRC32C_CHKSUM)
-		return JBD_ET_BAD_CSUM_FEATURES;
-	return 0;
+	jbd_sb_check(sb, fs_blocksize, journal_blocks, &err, 1);
+	return err;
 }
 
 void jbd_sb_encode(const struct jbd_sb *sb, void *buf)

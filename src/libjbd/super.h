@@ -48,6 +48,14 @@ errcode_t jbd_sb_validate(const struct jbd_sb *sb, uint32_t fs_blocksize,
 			  uint32_t journal_blocks);
 
 /*
+ * Every problem jbd_sb_validate() checks, not only the first: up to max
+ * codes are stored in errs; the number found is returned.
+ */
+unsigned int jbd_sb_check(const struct jbd_sb *sb, uint32_t fs_blocksize,
+			  uint32_t journal_blocks, errcode_t *errs,
+			  unsigned int max);
+
+/*
  * Store sb's fields into buf (1024 bytes), with a fresh checksum for v2/v3.
  * Bytes that sb does not describe (padding) are left as buf has them, so
  * rewriting a superblock read from disk changes only what was changed.

@@ -1,0 +1,524 @@
+/*
+ * audit.c: every check jbdctl verify makes.
+ *
+ * Three parts: the journal superblock (all of its problems, not only the
+ * first), the filesystem's side of the journal, and the log, read once
+ * through the walker with every data block checked.  A problem in the log
+ * is classified as recovery sees it: in a transaction that would be
+ * replayed, or followed by a commit with a good checksum, it is an error;
+ * in the torn tail after the last good commit it is what a crash leaves
+ * behind, an info.  The replay forecast is jbd_recover_plan() itself.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <et/com_err.h>
+
+#include "audit.h"
+#include "jbd2-format.h"
+#include "jbd-err.h"
+#include "walk.h"
+
+/* A log finding waiting for its severity until the end of the log is known. */
+struct pending {
+	size_t finding;
+	uint64_t event;		/* index of the event it was found at */
+};
+
+struct audit_ctx {
+	struct jbd_journal *j;
+	struct jbd_audit *a;
+	unsigned int flags;
+	struct pending *pend;
+	size_t npend, cap_pend;
+	uint64_t event;			/* events seen so far */
+	uint64_t last_good_commit;	/* event index, or 0 */
+	uint8_t *visited;		/* header blocks of the walked log */
+	struct jbd_event end;
+	/* the descriptor being read */
+	uint64_t *descr_blocks;
+	unsigned int descr_ntags, descr_seen;
+	size_t descr_used;		/* bytes of tags and UUIDs */
+};
+
+static struct jbd_finding *add(struct jbd_audit *a, enum jbd_severity sev,
+			       const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static struct jbd_finding *add(struct jbd_audit *a, enum jbd_severity sev,
+			       const char *kind, const char *fmt, ...)
+{
+	struct jbd_finding *f;
+	va_list ap;
+
+	if (a->nfindings == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct jbd_finding *n = realloc(a->findings, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->findings = n;
+		a->cap = cap;
+	}
+	f = &a->findings[a->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->severity = sev;
+	f->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+static void at(struct jbd_finding *f, uint32_t jblk, bool has_tid, uint32_t tid)
+{
+	if (!f)
+		return;
+	f->has_jblk = true;
+	f->jblk = jblk;
+	f->has_tid = has_tid;
+	f->tid = tid;
+}
+
+/* A finding in the log, classified once the whole log has been read. */
+static errcode_t log_finding(struct audit_ctx *c, const struct jbd_event *ev,
+			     const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static errcode_t log_finding(struct audit_ctx *c, const struct jbd_event *ev,
+			     const char *kind, const char *fmt, ...)
+{
+	struct jbd_finding *f;
+	va_list ap;
+
+	f = add(c->a, JBD_ERROR, kind, "%s", "");
+	if (!f)
+		return EXT2_ET_NO_MEMORY;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+	at(f, ev->jblk, true, ev->tid);
+	if (c->npend == c->cap_pend) {
+		size_t cap = c->cap_pend ? c->cap_pend * 2 : 16;
+		struct pending *p = realloc(c->pend, cap * sizeof(*p));
+
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		c->pend = p;
+		c->cap_pend = cap;
+	}
+	c->pend[c->npend++] = (struct pending){ c->a->nfindings - 1, c->event };
+	return 0;
+}
+
+static errcode_t lint(struct audit_ctx *c, const struct jbd_event *ev,
+		      const char *kind, const char *msg)
+{
+	struct jbd_finding *f;
+
+	if (!(c->flags & JBD_AUDIT_STRICT))
+		return 0;
+	f = add(c->a, JBD_WARNING, kind, "%s", msg);
+	if (!f)
+		return EXT2_ET_NO_MEMORY;
+	at(f, ev->jblk, true, ev->tid);
+	return 0;
+}
+
+static const char *sb_kind(errcode_t err)
+{
+	switch (err) {
+	case JBD_ET_BAD_BLOCKSIZE:	return "superblock_block_size";
+	case JBD_ET_TOO_SHORT:		return "superblock_maxlen";
+	case JBD_ET_BAD_GEOMETRY:	return "superblock_geometry";
+	case JBD_ET_UNSUPP_INCOMPAT:
+	case JBD_ET_UNSUPP_ROCOMPAT:	return "unknown_feature";
+	case JBD_ET_BAD_CSUM_FEATURES:	return "checksum_features";
+	case JBD_ET_BAD_MAGIC:		return "superblock_magic";
+	case JBD_ET_BAD_BLOCKTYPE:	return "superblock_block_type";
+	}
+	return "superblock";
+}
+
+static void audit_superblock(struct jbd_journal *j, struct jbd_audit *a,
+			     unsigned int flags)
+{
+	const struct jbd_sb *sb = &j->sb;
+	uint32_t fs_bs = j->fs ? j->fs->blocksize : j->blocksize;
+	errcode_t errs[8];
+	unsigned int i, n;
+
+	if (!sb->blocktype) {		/* not even decoded */
+		at(add(a, JBD_ERROR, sb_kind(j->sb_error), "%s",
+		       error_message(j->sb_error)), j->sb_jblk, false, 0);
+		return;
+	}
+	n = jbd_sb_check(sb, fs_bs, j->nblocks, errs, 8);
+	for (i = 0; i < n && i < 8; i++)
+		at(add(a, JBD_ERROR, sb_kind(errs[i]), "%s",
+		       error_message(errs[i])), j->sb_jblk, false, 0);
+	if (sb->checksum_verdict == JBD_CSUM_BAD)
+		at(add(a, JBD_ERROR, "superblock_checksum", "journal superblock "
+		       "checksum 0x%08x does not match its contents",
+		       sb->checksum), j->sb_jblk, false, 0);
+	if (sb->nr_users > JBD2_USERS_MAX)
+		at(add(a, JBD_ERROR, "nr_users", "s_nr_users %u is more than "
+		       "the %d users a superblock holds", sb->nr_users,
+		       JBD2_USERS_MAX), j->sb_jblk, false, 0);
+	else if (sb->nr_users > 1)
+		at(add(a, JBD_WARNING, "nr_users", "%u filesystems share this "
+		       "journal; e2fsck refuses more than one", sb->nr_users),
+		   j->sb_jblk, false, 0);
+	if ((flags & JBD_AUDIT_STRICT) && sb->blocktype == JBD2_SUPERBLOCK_V2 &&
+	    !sb->max_transaction)
+		at(add(a, JBD_WARNING, "lint_max_transaction", "s_max_transaction "
+		       "is not set"), j->sb_jblk, false, 0);
+	a->log_checked = n == 0;
+}
+
+/* s_jnl_blocks keeps a copy of the journal inode's i_block and size. */
+static void audit_backup(struct jbd_journal *j, struct jbd_audit *a)
+{
+	struct ext2_super_block *es = j->fs->super;
+	struct ext2_inode inode;
+
+	if (es->s_jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS) {
+		add(a, JBD_INFO, "journal_backup", "the superblock keeps no "
+		    "backup of the journal inode");
+		return;
+	}
+	if (ext2fs_read_inode(j->fs, j->ino, &inode))
+		return;
+	if (memcmp(es->s_jnl_blocks, inode.i_block, sizeof(inode.i_block)) ||
+	    es->s_jnl_blocks[15] != inode.i_size_high ||
+	    es->s_jnl_blocks[16] != inode.i_size)
+		add(a, JBD_WARNING, "journal_backup", "the superblock's backup "
+		    "of the journal inode (s_jnl_blocks) differs from inode %u",
+		    j->ino);
+}
+
+static void audit_filesystem(struct jbd_journal *j, struct jbd_audit *a)
+{
+	struct ext2_super_block *es;
+	bool needs_recovery;
+	unsigned int i;
+
+	if (j->jdev && ext2fs_has_feature_metadata_csum(j->jdev->super) &&
+	    !ext2fs_superblock_csum_verify(j->jdev, j->jdev->super))
+		add(a, JBD_ERROR, "external_superblock_checksum", "the external "
+		    "journal device's ext2 superblock checksum does not match");
+	if (!j->fs)
+		return;
+	es = j->fs->super;
+	needs_recovery = ext2fs_has_feature_journal_needs_recovery(es);
+	if (j->sb.blocktype && needs_recovery && j->sb.start == 0)
+		add(a, JBD_WARNING, "needs_recovery", "needs_recovery is set but "
+		    "the log is empty (s_start is 0)");
+	if (j->sb.blocktype && !needs_recovery && j->sb.start != 0)
+		add(a, JBD_WARNING, "needs_recovery", "needs_recovery is clear "
+		    "but the log is not empty: e2fsck -y and jbdctl replay "
+		    "replay it, the kernel would discard it");
+	if (j->source == JBD_SRC_INTERNAL)
+		audit_backup(j, a);
+	if (j->source != JBD_SRC_EXTERNAL || !j->sb.blocktype)
+		return;
+	for (i = 0; i < j->sb.nr_users && i < JBD2_USERS_MAX; i++)
+		if (!memcmp(j->sb.users[i], es->s_uuid, 16))
+			return;
+	add(a, JBD_WARNING, "external_users", "the external journal does not "
+	    "list this filesystem among its users");
+}
+
+static errcode_t on_descriptor(struct audit_ctx *c, const struct jbd_event *ev)
+{
+	errcode_t err = 0;
+
+	c->descr_ntags = ev->ntags;
+	c->descr_seen = 0;
+	c->descr_used = sizeof(struct jbd2_header);
+	if (ev->csum == JBD_CSUM_BAD)
+		err = log_finding(c, ev, "descriptor_checksum", "descriptor block "
+				  "checksum 0x%08x, computed 0x%08x",
+				  ev->csum_stored, ev->csum_computed);
+	if (!err && ev->no_last_tag)
+		err = lint(c, ev, "lint_no_last_tag", "no tag of this "
+			   "descriptor has LAST_TAG");
+	return err;
+}
+
+static bool in_journal_or_past_fs(const struct jbd_journal *j, uint64_t fsblk,
+				  const char **kind)
+{
+	if (!j->fs)
+		return false;
+	if (fsblk >= ext2fs_blocks_count(j->fs->super))
+		*kind = "tag_target_range";
+	else if (jbd_journal_owns_fsblk(j, fsblk))
+		*kind = "tag_target_journal";
+	else
+		return false;
+	return true;
+}
+
+static errcode_t on_tag(struct audit_ctx *c, const struct jbd_event *ev)
+{
+	const struct jbd_sb *sb = &c->j->sb;
+	const char *kind;
+	errcode_t err = 0;
+	unsigned int i;
+
+	c->descr_used += jbd_sb_tag_bytes(sb) +
+			 ((ev->flags & JBD2_FLAG_SAME_UUID) ? 0 : JBD2_UUID_SIZE);
+	if (ev->csum == JBD_CSUM_BAD)
+		err = log_finding(c, ev, "data_checksum", "logged copy of block "
+				  "%llu: checksum 0x%x, computed 0x%x",
+				  (unsigned long long)ev->fsblk, ev->csum_stored,
+				  ev->csum_computed);
+	if (!err && in_journal_or_past_fs(c->j, ev->fsblk, &kind)) {
+		err = log_finding(c, ev, kind, "tag %u names block %llu, %s",
+				  ev->index, (unsigned long long)ev->fsblk,
+				  strcmp(kind, "tag_target_range") ?
+				  "a block of the journal itself" :
+				  "past the end of the filesystem");
+		/* The tag lives in its descriptor block: name that one. */
+		if (!err)
+			c->a->findings[c->a->nfindings - 1].jblk = ev->descr_jblk;
+	}
+	for (i = 0; !err && i < c->descr_seen; i++)
+		if (c->descr_blocks[i] == ev->fsblk) {
+			struct jbd_finding *f = add(c->a, JBD_WARNING,
+				"duplicate_tag", "block %llu is logged twice in "
+				"descriptor block %u",
+				(unsigned long long)ev->fsblk, ev->descr_jblk);
+
+			at(f, ev->jblk, true, ev->tid);
+			break;
+		}
+	c->descr_blocks[c->descr_seen++] = ev->fsblk;
+	if (!err && ev->index == 0 && (ev->flags & JBD2_FLAG_SAME_UUID))
+		err = lint(c, ev, "lint_no_uuid", "the first tag has SAME_UUID: "
+			   "no journal UUID follows it");
+	if (!err && c->descr_seen == c->descr_ntags &&
+	    c->j->blocksize - (jbd_sb_has_csum_v2v3(sb) ? 4 : 0) -
+	    c->descr_used < 16)
+		err = lint(c, ev, "lint_descriptor_full", "the descriptor is "
+			   "filled to its end (Linux leaves room after the tags)");
+	return err;
+}
+
+static errcode_t on_event(struct audit_ctx *c, const struct jbd_event *ev)
+{
+	if (ev->type == JBD_EV_DESCRIPTOR || ev->type == JBD_EV_REVOKE_BLOCK ||
+	    ev->type == JBD_EV_COMMIT)
+		c->visited[ev->jblk / 8] |= 1U << (ev->jblk % 8);
+	switch (ev->type) {
+	case JBD_EV_DESCRIPTOR:
+		return on_descriptor(c, ev);
+	case JBD_EV_TAG:
+		return on_tag(c, ev);
+	case JBD_EV_REVOKE_BLOCK:
+		if (ev->r_count_bad)
+			return log_finding(c, ev, "revoke_count", "revoke block "
+					   "r_count %u is past the end of the "
+					   "block", ev->r_count);
+		if (ev->csum == JBD_CSUM_BAD)
+			return log_finding(c, ev, "revoke_checksum", "revoke block "
+					   "checksum 0x%08x, computed 0x%08x",
+					   ev->csum_stored, ev->csum_computed);
+		return 0;
+	case JBD_EV_COMMIT:
+		if (ev->csum == JBD_CSUM_BAD)
+			return log_finding(c, ev, "commit_checksum", "commit block "
+					   "checksum 0x%08x, computed 0x%08x",
+					   ev->csum_stored, ev->csum_computed);
+		c->last_good_commit = c->event;
+		if (!ev->commit_sec && !ev->commit_nsec)
+			return lint(c, ev, "lint_commit_time", "commit time is 0");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void on_end(struct audit_ctx *c, const struct jbd_event *ev)
+{
+	static const char *const why[] = {
+		[JBD_END_CLEAN] = "",
+		[JBD_END_NO_MAGIC] = "a block without the journal magic",
+		[JBD_END_SEQUENCE] = "a block of another transaction",
+		[JBD_END_BLOCKTYPE] = "a block of an unknown type",
+		[JBD_END_BAD_R_COUNT] = "a broken revoke block",
+		[JBD_END_LOOP] = "the log runs over itself",
+		[JBD_END_AREA] = "the end of the area",
+	};
+	struct jbd_finding *f;
+
+	if (ev->end == JBD_END_LOOP) {
+		f = add(c->a, JBD_ERROR, "log_loop", "the log is longer than the "
+			"journal: it runs over itself");
+	} else if (ev->end == JBD_END_SEQUENCE) {
+		f = add(c->a, JBD_INFO, "log_end", "the log ends at %s (sequence "
+			"%u, expected %u)", why[ev->end], ev->found_tid, ev->tid);
+	} else if (ev->end == JBD_END_CLEAN) {
+		f = add(c->a, JBD_INFO, "log_end", "the journal is clean: the "
+			"log is empty");
+	} else {
+		f = add(c->a, JBD_INFO, "log_end", "the log ends at %s",
+			why[ev->end]);
+	}
+	at(f, ev->jblk, ev->end != JBD_END_CLEAN, ev->tid);
+}
+
+/*
+ * After a crash the log ends at a block that was never written, and what
+ * lies beyond is older history.  A header block beyond the end that
+ * carries the tid the log expected, or a later one, means the log was
+ * broken in the middle: a commit with a wrong tid, a destroyed header.
+ */
+static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
+{
+	struct jbd_walk_opts opts = { .flags = JBD_WALK_ALL };
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	struct jbd_finding *f;
+	errcode_t err;
+
+	if (c->end.end != JBD_END_NO_MAGIC && c->end.end != JBD_END_SEQUENCE &&
+	    c->end.end != JBD_END_BLOCKTYPE)
+		return 0;
+	err = jbd_walk_begin(j, &opts, &w);
+	if (err)
+		return err;
+	while (!(err = jbd_walk_next(w, &ev)) && ev.type != JBD_EV_END) {
+		if (ev.type != JBD_EV_DESCRIPTOR && ev.type != JBD_EV_REVOKE_BLOCK &&
+		    ev.type != JBD_EV_COMMIT)
+			continue;
+		if (ev.jblk == c->end.jblk ||
+		    c->visited[ev.jblk / 8] & (1U << (ev.jblk % 8)) ||
+		    !tid_geq(ev.tid, c->end.tid))
+			continue;
+		f = add(c->a, JBD_ERROR, "log_break", "the log ends here, but "
+			"transaction %u goes on at journal block %u", ev.tid,
+			ev.jblk);
+		at(f, c->end.jblk, true, c->end.tid);
+		break;
+	}
+	jbd_walk_end(w);
+	return err;
+}
+
+static errcode_t audit_log(struct jbd_journal *j, struct audit_ctx *c)
+{
+	struct jbd_walk_opts opts = { .flags = JBD_WALK_READ_DATA };
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	errcode_t err;
+
+	c->descr_blocks = malloc(((j->blocksize - 12) / 8 + 1) *
+				 sizeof(*c->descr_blocks));
+	c->visited = calloc(j->nblocks / 8 + 1, 1);
+	if (!c->descr_blocks || !c->visited)
+		return EXT2_ET_NO_MEMORY;
+	err = jbd_walk_begin(j, &opts, &w);
+	if (err)
+		return err;
+	while (!(err = jbd_walk_next(w, &ev))) {
+		c->event++;
+		if (ev.type == JBD_EV_END) {
+			c->end = ev;
+			on_end(c, &ev);
+			break;
+		}
+		err = on_event(c, &ev);
+		if (err)
+			break;
+	}
+	jbd_walk_end(w);
+	return err ? err : audit_beyond_end(j, c);
+}
+
+/* Recovery's view: errors in replayed or later-committed parts of the log. */
+static void classify(struct audit_ctx *c)
+{
+	const struct jbd_recovery *r = &c->a->plan;
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		struct jbd_finding *f = &c->a->findings[c->pend[i].finding];
+		bool replayed = c->a->planned && tid_geq(f->tid, r->start_tid) &&
+				tid_gt(r->end_tid, f->tid);
+
+		if (!replayed && c->pend[i].event > c->last_good_commit)
+			f->severity = JBD_INFO;
+	}
+}
+
+static void audit_recovery(struct jbd_journal *j, struct jbd_audit *a)
+{
+	const struct jbd_recovery *r = &a->plan;
+	struct jbd_finding *f;
+
+	a->plan_err = jbd_recover_plan(j, &a->plan);
+	if (a->plan_err == JBD_ET_FAST_COMMIT)
+		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
+		    "records of the next transaction; jbdctl replay refuses "
+		    "them (e2fsck replays them)");
+	if (a->plan_err)
+		return;
+	a->planned = true;
+	a->target_err = jbd_recover_check_targets(j, r, &a->target_fsblk);
+	if (jbd_recovery_failed(r) && r->failure != JBD_RECOVERY_DATA_CSUM) {
+		f = add(a, JBD_ERROR, "recovery_failure", "recovery would fail "
+			"here and replay nothing");
+		at(f, r->failure_jblk, true, r->failure_tid);
+	}
+	if (r->failed_commit) {
+		f = add(a, JBD_ERROR, "failed_commit", "recovery would stop "
+			"before this transaction and mark the filesystem with "
+			"errors");
+		at(f, r->end.jblk, true, r->failed_tid);
+	}
+	if (r->stale_end) {
+		f = add(a, JBD_INFO, "stale_end", "older commit time after a bad "
+			"checksum: stale blocks, the log ends here");
+		at(f, r->end.jblk, true, r->end_tid);
+	}
+}
+
+errcode_t jbd_audit(struct jbd_journal *j, unsigned int flags,
+		    struct jbd_audit *a)
+{
+	struct audit_ctx c = { .j = j, .a = a, .flags = flags };
+	errcode_t err = 0;
+
+	memset(a, 0, sizeof(*a));
+	audit_superblock(j, a, flags);
+	audit_filesystem(j, a);
+	if (a->log_checked && j->sb_error == 0) {
+		err = audit_log(j, &c);
+		if (!err && j->fs && j->sb.checksum_verdict != JBD_CSUM_BAD)
+			audit_recovery(j, a);
+		classify(&c);
+	}
+	free(c.pend);
+	free(c.descr_blocks);
+	free(c.visited);
+	return err;
+}
+
+void jbd_audit_free(struct jbd_audit *a)
+{
+	free(a->findings);
+	jbd_recovery_free(&a->plan);
+	memset(a, 0, sizeof(*a));
+}
+
+size_t jbd_audit_count(const struct jbd_audit *a, enum jbd_severity s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nfindings; i++)
+		n += a->findings[i].severity == s;
+	return n;
+}

@@ -85,30 +85,6 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 	return 0;
 }
 
-/* Refuse a read-write mounted filesystem; warn about a read-only one. */
-static int check_mount(const char *path, bool force)
-{
-	int mflags = 0;
-	errcode_t err = ext2fs_check_if_mounted(path, &mflags);
-
-	if (err) {
-		com_err(program_name, err, "while determining whether '%s' is "
-			"mounted%s", path, force ? " (going on: --force)" : "");
-		return force ? 0 : JBD_EXIT_ERROR;
-	}
-	if (!(mflags & EXT2_MF_MOUNTED))
-		return 0;
-	if (!(mflags & EXT2_MF_READONLY)) {
-		com_err(program_name, JBD_ET_MOUNTED_RW,
-			"while opening '%s' for replay", path);
-		return JBD_EXIT_ERROR;
-	}
-	fprintf(stderr, "%s: warning: '%s' is mounted read-only; the mounted "
-		"filesystem must be remounted or reloaded after replay\n",
-		program_name, path);
-	return 0;
-}
-
 static void show_progress(void *arg, uint64_t done, uint64_t total)
 {
 	(void)arg;
@@ -241,9 +217,9 @@ int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
 	if (status)
 		return status < 0 ? JBD_EXIT_OK : status;
 	if (!o.dry_run) {
-		status = check_mount(o.image, o.force);
+		status = check_mount(o.image, true, o.force);
 		if (!status && o.journal)
-			status = check_mount(o.journal, o.force);
+			status = check_mount(o.journal, true, o.force);
 		if (status)
 			return status;
 	}

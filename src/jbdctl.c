@@ -15,6 +15,7 @@ const char *program_name = "jbdctl";
 
 /* Alphabetical; exact names only. */
 static const struct jbd_cmd commands[] = {
+	{ "create", cmd_create, cmd_create_usage },
 	{ "info", cmd_info, cmd_info_usage },
 	{ "logdump", cmd_logdump, cmd_logdump_usage },
 	{ "replay", cmd_replay, cmd_replay_usage },

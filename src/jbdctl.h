@@ -34,6 +34,8 @@ struct jbd_cmd {
 
 extern const char *program_name;
 
+int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv);
+extern const char *const cmd_create_usage[];
 int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv);

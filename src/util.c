@@ -2,6 +2,7 @@
  * util.c: helpers shared by the commands.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <et/com_err.h>
 #include <uuid/uuid.h>
@@ -161,4 +162,28 @@ void print_superblock(struct out *o, const struct jbd_journal *j)
 	out_verdict(o, "checksum_ok", v2v3 ? "Journal checksum status:" : NULL,
 		    sb->checksum_verdict);
 	out_object_end(o);
+}
+
+int check_mount(const char *path, bool allow_ro, bool force)
+{
+	int mflags = 0;
+	errcode_t err = ext2fs_check_if_mounted(path, &mflags);
+
+	if (err) {
+		com_err(program_name, err, "while determining whether '%s' is "
+			"mounted%s", path, force ? " (going on: --force)" : "");
+		return force ? 0 : JBD_EXIT_ERROR;
+	}
+	if (!(mflags & EXT2_MF_MOUNTED))
+		return 0;
+	if (!(mflags & EXT2_MF_READONLY) || !allow_ro) {
+		com_err(program_name, (mflags & EXT2_MF_READONLY) ?
+			JBD_ET_MOUNTED : JBD_ET_MOUNTED_RW,
+			"while opening '%s' for writing", path);
+		return JBD_EXIT_ERROR;
+	}
+	fprintf(stderr, "%s: warning: '%s' is mounted read-only; the mounted "
+		"filesystem must be remounted or reloaded afterwards\n",
+		program_name, path);
+	return 0;
 }

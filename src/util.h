@@ -23,6 +23,13 @@ int open_journal_or_report(const char *image, const char *journal, int flags,
 /* Report why the journal superblock cannot be used; returns exit status. */
 int report_sb_error(const struct jbd_journal *j);
 
+/*
+ * Refuse to write a mounted filesystem (read-only mounts too unless
+ * allow_ro, with a warning); force goes on when the state is unknown.
+ * Returns 0 or an exit status.
+ */
+int check_mount(const char *path, bool allow_ro, bool force);
+
 /* The journal superblock, every field: shared by info and logdump -S. */
 void print_superblock(struct out *o, const struct jbd_journal *j);
 

@@ -204,7 +204,7 @@ jsb_sequence() {
 	run --separate-stderr jbdctl replay "$img"
 	umount "$BATS_TEST_TMPDIR/mnt"
 	[ "$status" -eq 8 ]
-	[[ "$stderr" == *"Filesystem is mounted read-write while opening '$img' for replay"* ]]
+	[[ "$stderr" == *"Filesystem is mounted read-write while opening '$img' for writing"* ]]
 	img=$(fixture revoke)
 	mount -o loop,ro,noload "$img" "$BATS_TEST_TMPDIR/mnt" 2>/dev/null || skip "cannot loop-mount here"
 	run --separate-stderr jbdctl replay "$img"

@@ -1,0 +1,32 @@
+/*
+ * mkjournal.h: add a journal to a filesystem, as tune2fs -j does, through
+ * libext2fs (which allocates and maps the journal inode).
+ */
+#ifndef JBD_MKJOURNAL_H
+#define JBD_MKJOURNAL_H
+
+#include <stdint.h>
+#include <ext2fs/ext2fs.h>
+
+struct jbd_mkjournal {
+	uint64_t size_mib;		/* 0: tune2fs's default for the fs size */
+	uint64_t fc_size_kib;		/* 0: default (journal/64 with fast_commit) */
+	blk64_t goal;			/* ~0: the middle of the filesystem */
+	/* filled by jbd_mkjournal_plan() */
+	struct ext2fs_journal_params params;
+};
+
+/*
+ * Size the journal as tune2fs's figure_journal_size() does: the default of
+ * ext2fs_get_journal_params(), or the requested sizes; 1024 to 10240000
+ * blocks in all, and no more than half the free blocks.
+ */
+errcode_t jbd_mkjournal_plan(ext2_filsys fs, struct jbd_mkjournal *mk);
+
+/* Create the journal inode; the caller closes (and so flushes) fs. */
+errcode_t jbd_mkjournal_internal(ext2_filsys fs, struct jbd_mkjournal *mk);
+
+/* parse_num_blocks2's syntax: a block count, or bytes with K/M/G/T/s. */
+int jbd_parse_blocks(const char *arg, int log_block_size, blk64_t *ret);
+
+#endif

@@ -18,6 +18,7 @@ static const struct jbd_cmd commands[] = {
 	{ "create", cmd_create, cmd_create_usage },
 	{ "info", cmd_info, cmd_info_usage },
 	{ "logdump", cmd_logdump, cmd_logdump_usage },
+	{ "remove", cmd_remove, cmd_remove_usage },
 	{ "replay", cmd_replay, cmd_replay_usage },
 	{ "verify", cmd_verify, cmd_verify_usage },
 };

@@ -38,6 +38,8 @@ int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv);
 extern const char *const cmd_create_usage[];
 int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv);
+int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv);
+extern const char *const cmd_remove_usage[];
 int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv);
 int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv);
 extern const char *const cmd_verify_usage[];

@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jbd2-format.h"
 #include "jbd-err.h"
@@ -45,6 +46,70 @@ errcode_t jbd_mkjournal_internal(ext2_filsys fs, struct jbd_mkjournal *mk)
 	if (!err)
 		fs->flags &= ~EXT2_FLAG_SUPER_ONLY;
 	return err;
+}
+
+/* Free one block of the journal inode, as tune2fs's release_blocks_proc. */
+static int release_block(ext2_filsys fs, blk64_t *blocknr,
+			 e2_blkcnt_t blockcnt, blk64_t ref_blk, int ref_offset,
+			 void *priv)
+{
+	blk64_t *freed = priv;
+	dgrp_t group = ext2fs_group_of_blk2(fs, *blocknr);
+
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	ext2fs_unmark_block_bitmap2(fs->block_map, *blocknr);
+	ext2fs_bg_free_blocks_count_set(fs, group,
+			ext2fs_bg_free_blocks_count(fs, group) + 1);
+	ext2fs_group_desc_csum_set(fs, group);
+	ext2fs_free_blocks_count_add(fs->super, EXT2FS_CLUSTER_RATIO(fs));
+	(*freed)++;
+	return 0;
+}
+
+errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed)
+{
+	ext2_ino_t ino = fs->super->s_journal_inum;
+	struct ext2_inode inode;
+	blk64_t freed = 0, clusters;
+	errcode_t err;
+
+	err = ext2fs_read_bitmaps(fs);
+	if (!err)
+		err = ext2fs_read_inode(fs, ino, &inode);
+	if (err)
+		return err;
+	/* The journal's length no longer counts as overhead (as tune2fs). */
+	clusters = EXT2FS_NUM_B2C(fs, EXT2_I_SIZE(&inode) / fs->blocksize);
+	err = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
+				    release_block, &freed);
+	if (err)
+		return err;
+	memset(&inode, 0, sizeof(inode));
+	err = ext2fs_write_inode(fs, ino, &inode);
+	if (err)
+		return err;
+	if (fs->super->s_overhead_clusters >= clusters)
+		fs->super->s_overhead_clusters -= clusters;
+	fs->super->s_journal_inum = 0;
+	memset(fs->super->s_jnl_blocks, 0, sizeof(fs->super->s_jnl_blocks));
+	ext2fs_clear_feature_journal(fs->super);
+	ext2fs_clear_feature_journal_needs_recovery(fs->super);
+	ext2fs_mark_super_dirty(fs);
+	ext2fs_mark_bb_dirty(fs);
+	fs->flags &= ~EXT2_FLAG_SUPER_ONLY;
+	*ret_freed = freed;
+	return 0;
+}
+
+void jbd_detach_external(ext2_filsys fs)
+{
+	memset(fs->super->s_journal_uuid, 0, sizeof(fs->super->s_journal_uuid));
+	fs->super->s_journal_dev = 0;
+	ext2fs_clear_feature_journal(fs->super);
+	ext2fs_clear_feature_journal_needs_recovery(fs->super);
+	ext2fs_mark_super_dirty(fs);
 }
 
 int jbd_parse_blocks(const char *arg, int log_block_size, blk64_t *ret)

@@ -26,6 +26,18 @@ errcode_t jbd_mkjournal_plan(ext2_filsys fs, struct jbd_mkjournal *mk);
 /* Create the journal inode; the caller closes (and so flushes) fs. */
 errcode_t jbd_mkjournal_internal(ext2_filsys fs, struct jbd_mkjournal *mk);
 
+/*
+ * Remove the internal journal as tune2fs -O ^has_journal does: free its
+ * blocks (and the inode's mapping blocks), clear inode s_journal_inum, the
+ * s_jnl_blocks backup and has_journal.  The caller checks that the journal
+ * does not need recovery, and closes (and so flushes) fs.  The number of
+ * blocks freed is returned in *ret_freed.
+ */
+errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed);
+
+/* Clear the filesystem's side of an external journal. */
+void jbd_detach_external(ext2_filsys fs);
+
 /* parse_num_blocks2's syntax: a block count, or bytes with K/M/G/T/s. */
 int jbd_parse_blocks(const char *arg, int log_block_size, blk64_t *ret);
 

@@ -32,40 +32,50 @@ create_vs_tune2fs() {
 	JIMG=$img
 }
 
-# A debugfs transaction into the new journal is replayed alike by both tools.
-replay_new_journal() {
-	local img=$1
-	head -c $((3 * 4096)) /dev/urandom > "$BATS_TEST_TMPDIR/d.bin"
-	printf 'jo -c\njw -b 300,301,302 %s\njc\n' "$BATS_TEST_TMPDIR/d.bin" |
-		debugfs -w -f - "$img" >/dev/null 2>&1
+# A debugfs transaction into the new journal (three free blocks near the
+# end of the filesystem) is replayed alike by e2fsck and jbdctl; then
+# jbdctl remove leaves a filesystem e2fsck finds clean.
+replay_and_remove() {
+	local img=$1 bs last
+	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
+	last=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p')
+	head -c $((3 * bs)) /dev/urandom > "$BATS_TEST_TMPDIR/d.bin"
+	printf 'jo -c\njw -b %d-%d %s\njc\n' $((last - 20)) $((last - 18)) \
+		"$BATS_TEST_TMPDIR/d.bin" | debugfs -w -f - "$img" >/dev/null 2>&1
 	dumpe2fs -h "$img" 2>/dev/null | grep -q needs_recovery
 	cp --sparse=always "$img" "$img.e2fsck"
 	e2fsck -y -E journal_only "$img.e2fsck" >/dev/null 2>&1 || true
 	run -1 jbdctl replay "$img"
 	[ -z "$(image_diff "$img.e2fsck" "$img")" ]
 	run -0 e2fsck -fn "$img"
+	rm -f "$img.e2fsck" "$img.tune2fs"
+	run -1 jbdctl remove "$img"
+	run -0 e2fsck -fn "$img"
 }
 
 @test "create: 8 MiB filesystem with 1k blocks, as tune2fs -j" {
 	TUNE=-j CREATE="" create_vs_tune2fs 8M -b 1024
-	replay_new_journal "$JIMG"
+	replay_and_remove "$JIMG"
 }
 
 @test "create: 256 MiB filesystem, as tune2fs -j" {
 	TUNE=-j CREATE="" create_vs_tune2fs 256M
+	replay_and_remove "$JIMG"
 }
 
 @test "create: 512 MiB with metadata_csum and 64bit, as tune2fs -j" {
 	TUNE=-j CREATE="" create_vs_tune2fs 512M -O metadata_csum,64bit
-	replay_new_journal "$JIMG"
+	replay_and_remove "$JIMG"
 }
 
 @test "create -s 64: 1 GiB filesystem, as tune2fs -J size=64" {
 	TUNE="-J size=64" CREATE="-s 64" create_vs_tune2fs 1G
+	replay_and_remove "$JIMG"
 }
 
 @test "create: 20 GiB sparse filesystem, as tune2fs -j" {
 	TUNE=-j CREATE="" create_vs_tune2fs 20G
+	replay_and_remove "$JIMG"
 }
 
 @test "create -l: the journal where tune2fs -J location= puts it" {
@@ -127,4 +137,88 @@ replay_new_journal() {
 @test "create: bad sizes are usage errors (exit 16)" {
 	run -16 jbdctl create -s 0 x.img
 	run -16 jbdctl create -s big x.img
+}
+
+# The description of a journal device, without its UUID and times.
+jdev_lines() {
+	dumpe2fs -h "$1" 2>/dev/null | grep -E '^(Filesystem features|Block count|Block size|Maximum mount count|Journal |Total journal|Max transaction|Fast commit)'
+}
+
+@test "create --journal-device: the journal device mke2fs -O journal_dev makes (4k and 1k)" {
+	for bs in 4096 1024; do
+		jnl=$BATS_TEST_TMPDIR/j$bs.jnl
+		truncate -s 8M "$jnl" "$jnl.mke2fs"
+		mke2fs -q -F -O journal_dev -b "$bs" "$jnl.mke2fs" >/dev/null 2>&1
+		run -1 jbdctl create --journal-device -b "$bs" "$jnl"
+		diff -u <(jdev_lines "$jnl.mke2fs") <(jdev_lines "$jnl")
+	done
+}
+
+@test "create -j: attach a journal file, write through it with debugfs, replay it as e2fsck does" {
+	jnl=$BATS_TEST_TMPDIR/ext.jnl
+	img=$BATS_TEST_TMPDIR/fs.img
+	truncate -s 8M "$jnl"
+	run -1 jbdctl create --journal-device "$jnl"
+	mke2fs -q -F -t ext4 -O ^has_journal -b 4096 "$img" 64M >/dev/null 2>&1
+	run -1 jbdctl create -j "$jnl" "$img"
+	uuid=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Filesystem UUID: *//p')
+	dumpe2fs -h "$jnl" 2>/dev/null | grep -q "^Journal users: *$uuid$"
+	juuid=$(dumpe2fs -h "$jnl" 2>/dev/null | sed -n 's/^Filesystem UUID: *//p')
+	dumpe2fs -h "$img" 2>/dev/null | grep -q "^Journal UUID: *$juuid$"
+	run -0 e2fsck -fn -j "$jnl" "$img"
+	head -c $((2 * 4096)) /dev/urandom > "$BATS_TEST_TMPDIR/d.bin"
+	printf 'jo -c -f %s\njw -b 3000,3001 %s\njc\n' "$jnl" "$BATS_TEST_TMPDIR/d.bin" |
+		debugfs -w -f - "$img" >/dev/null 2>&1
+	dumpe2fs -h "$img" 2>/dev/null | grep -q needs_recovery
+	cp "$img" "$img.e2fsck"
+	cp "$jnl" "$jnl.e2fsck"
+	e2fsck -y -E journal_only -j "$jnl.e2fsck" "$img.e2fsck" >/dev/null 2>&1 || true
+	run -1 jbdctl replay -j "$jnl" "$img"
+	[ -z "$(image_diff "$img.e2fsck" "$img")" ]
+	cmp "$jnl.e2fsck" "$jnl"
+	run -0 e2fsck -fn -j "$jnl" "$img"
+}
+
+@test "create -j: a block device is attached as tune2fs -J device= attaches it" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for loop devices"
+	jnl=$BATS_TEST_TMPDIR/ext.jnl
+	img=$BATS_TEST_TMPDIR/fs.img
+	truncate -s 8M "$jnl"
+	mke2fs -q -F -O journal_dev -b 4096 "$jnl" >/dev/null 2>&1
+	cp "$jnl" "$jnl.tune2fs"
+	mke2fs -q -F -t ext4 -O ^has_journal -b 4096 "$img" 64M >/dev/null 2>&1
+	cp "$img" "$img.tune2fs"
+	loop=$(losetup -f --show "$jnl" 2>/dev/null) || skip "no loop device"
+	loopt=$(losetup -f --show "$jnl.tune2fs" 2>/dev/null) || { losetup -d "$loop"; skip "no loop device"; }
+	tune2fs -J device="$loopt" "$img.tune2fs" >/dev/null 2>&1
+	run jbdctl create -j "$loop" "$img"
+	fs_t=$(dumpe2fs -h "$img.tune2fs" 2>/dev/null | grep -E '^(Filesystem features|Journal UUID)')
+	fs_o=$(dumpe2fs -h "$img" 2>/dev/null | grep -E '^(Filesystem features|Journal UUID)')
+	users_t=$(dumpe2fs -h "$loopt" 2>/dev/null | grep -E '^Journal (users|number)')
+	users_o=$(dumpe2fs -h "$loop" 2>/dev/null | grep -E '^Journal (users|number)')
+	dev_o=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Journal device:[[:space:]]*//p')
+	want_dev=$(printf '0x%04x' $(( $(stat -c '%t' "$loop" | sed 's/^/0x/') << 8 | $(stat -c '%T' "$loop" | sed 's/^/0x/') )))
+	losetup -d "$loop" "$loopt"
+	[ "$status" -eq 1 ]
+	# Same features; the journal UUIDs differ only because the devices do.
+	assert_equal "$(sed -n 1p <<<"$fs_o")" "$(sed -n 1p <<<"$fs_t")"
+	assert_equal "$(sed 's/[0-9a-f-]\{36\}/UUID/' <<<"$users_o")" "$(sed 's/[0-9a-f-]\{36\}/UUID/' <<<"$users_t")"
+	assert_equal "$dev_o" "$want_dev"
+}
+
+@test "create -j: refused for a filesystem with a journal or a device that is not a journal" {
+	img=$(fixture revoke)
+	jnl=$BATS_TEST_TMPDIR/ext.jnl
+	truncate -s 8M "$jnl"
+	run -1 jbdctl create --journal-device -b 1024 "$jnl"
+	run -8 --separate-stderr jbdctl create -j "$jnl" "$img"
+	[[ "$stderr" == *"The filesystem already has a journal"* ]]
+	fs=$BATS_TEST_TMPDIR/fs.img
+	mke2fs -q -F -t ext4 -O ^has_journal -b 4096 "$fs" 64M >/dev/null 2>&1
+	run -8 --separate-stderr jbdctl create -j "$jnl" "$fs"
+	[[ "$stderr" == *"does not match the filesystem block size"* ]]
+	other=$BATS_TEST_TMPDIR/other.img
+	mke2fs -q -F -t ext2 -b 4096 "$other" 16M >/dev/null 2>&1
+	run -8 --separate-stderr jbdctl create -j "$other" "$fs"
+	[[ "$stderr" == *"no journal_dev feature"* ]]
 }

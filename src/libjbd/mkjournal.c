@@ -7,10 +7,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uuid/uuid.h>
 
 #include "jbd2-format.h"
 #include "jbd-err.h"
 #include "mkjournal.h"
+#include "super.h"
 
 errcode_t jbd_mkjournal_plan(ext2_filsys fs, struct jbd_mkjournal *mk)
 {
@@ -110,6 +112,104 @@ void jbd_detach_external(ext2_filsys fs)
 	ext2fs_clear_feature_journal(fs->super);
 	ext2fs_clear_feature_journal_needs_recovery(fs->super);
 	ext2fs_mark_super_dirty(fs);
+}
+
+errcode_t jbd_mkjournal_device(const char *path, unsigned int blocksize,
+			       blk64_t *ret_blocks)
+{
+	struct ext2_super_block param = { 0 };
+	struct ext2fs_journal_params p;
+	ext2_filsys fs;
+	blk64_t blocks;
+	char *sb = NULL;
+	errcode_t err;
+	int log = 0;
+
+	while ((1024U << log) < blocksize)
+		log++;
+	if ((1024U << log) != blocksize || blocksize > 65536)
+		return EXT2_ET_INVALID_ARGUMENT;
+	err = ext2fs_get_device_size2(path, blocksize, &blocks);
+	if (err)
+		return err;
+	if (blocks < JBD2_MIN_JOURNAL_BLOCKS + 3)
+		return JBD_ET_FS_TOO_SMALL;
+	param.s_log_block_size = log;
+	param.s_rev_level = EXT2_DYNAMIC_REV;
+	ext2fs_blocks_count_set(&param, blocks);
+	ext2fs_set_feature_journal_dev(&param);
+	err = ext2fs_initialize(path, EXT2_FLAG_64BITS, &param, unix_io_manager,
+				&fs);
+	if (err)
+		return err;
+	uuid_generate(fs->super->s_uuid);
+	fs->super->s_max_mnt_count = -1;	/* as mke2fs: no periodic check */
+	/* ext2fs_initialize leaves the channel at 1 KiB blocks. */
+	err = io_channel_set_blksize(fs->io, fs->blocksize);
+	if (!err)
+		err = ext2fs_get_journal_params(&p, fs);
+	if (!err)
+		err = ext2fs_create_journal_superblock2(fs, &p, 0, &sb);
+	/* Old log blocks must not be mistaken for a log: zero the device. */
+	if (!err)
+		err = ext2fs_zero_blocks2(fs, 0, ext2fs_blocks_count(fs->super),
+					  NULL, NULL);
+	if (!err)
+		err = io_channel_write_blk64(fs->io,
+				ext2fs_journal_sb_start(fs->blocksize), 1, sb);
+	ext2fs_free_mem(&sb);
+	if (err) {
+		ext2fs_free(fs);
+		return err;
+	}
+	*ret_blocks = ext2fs_blocks_count(fs->super);
+	return ext2fs_close_free(&fs);
+}
+
+errcode_t jbd_attach_external(ext2_filsys fs, ext2_filsys jdev, dev_t rdev)
+{
+	blk64_t start = ext2fs_journal_sb_start(jdev->blocksize);
+	struct jbd_sb jsb;
+	uint8_t *block;
+	unsigned int i;
+	errcode_t err;
+
+	if (ext2fs_has_feature_journal(fs->super))
+		return JBD_ET_HAS_JOURNAL;
+	if (!ext2fs_has_feature_journal_dev(jdev->super))
+		return JBD_ET_NOT_JOURNAL_DEV;
+	if (jdev->blocksize != fs->blocksize)
+		return JBD_ET_BAD_BLOCKSIZE;
+	err = ext2fs_get_mem(jdev->blocksize, &block);
+	if (err)
+		return err;
+	err = io_channel_read_blk64(jdev->io, start, 1, block);
+	if (!err)
+		err = jbd_sb_decode(block, &jsb);
+	if (!err && jsb.blocktype != JBD2_SUPERBLOCK_V2)
+		err = EXT2_ET_UNSUPP_FEATURE;
+	for (i = 0; !err && i < jsb.nr_users && i < JBD2_USERS_MAX; i++)
+		if (!memcmp(jsb.users[i], fs->super->s_uuid, 16))
+			break;
+	if (!err && i == jsb.nr_users) {	/* not yet a user */
+		if (jsb.nr_users >= JBD2_USERS_MAX)
+			err = JBD_ET_TOO_MANY_USERS;
+		if (!err) {
+			memcpy(jsb.users[jsb.nr_users++], fs->super->s_uuid, 16);
+			jbd_sb_encode(&jsb, block);
+			err = io_channel_write_blk64(jdev->io, start, 1, block);
+		}
+	}
+	if (!err) {
+		fs->super->s_journal_inum = 0;
+		fs->super->s_journal_dev = rdev;
+		memcpy(fs->super->s_journal_uuid, jsb.uuid, 16);
+		memset(fs->super->s_jnl_blocks, 0, sizeof(fs->super->s_jnl_blocks));
+		ext2fs_set_feature_journal(fs->super);
+		ext2fs_mark_super_dirty(fs);
+	}
+	ext2fs_free_mem(&block);
+	return err;
 }
 
 int jbd_parse_blocks(const char *arg, int log_block_size, blk64_t *ret)

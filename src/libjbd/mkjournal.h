@@ -38,6 +38,21 @@ errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed);
 /* Clear the filesystem's side of an external journal. */
 void jbd_detach_external(ext2_filsys fs);
 
+/*
+ * Format path as an external journal device, as mke2fs -O journal_dev:
+ * an ext2 superblock with only the journal_dev feature, the whole device
+ * zeroed and a V2 journal superblock at ext2fs_journal_sb_start().
+ */
+errcode_t jbd_mkjournal_device(const char *path, unsigned int blocksize,
+			       blk64_t *ret_blocks);
+
+/*
+ * Attach the external journal device jdev to fs, as tune2fs -J device=
+ * does, for block devices and regular files alike: fs's UUID is added to
+ * the journal's users, and fs records the journal's UUID and device.
+ */
+errcode_t jbd_attach_external(ext2_filsys fs, ext2_filsys jdev, dev_t rdev);
+
 /* parse_num_blocks2's syntax: a block count, or bytes with K/M/G/T/s. */
 int jbd_parse_blocks(const char *arg, int log_block_size, blk64_t *ret);
 

@@ -26,6 +26,7 @@ powercut_fixture() {
 		[ -n "${jnl:-}" ] && cp "$jnl" "$jnl.cut"
 		status=0
 		env LD_PRELOAD="$POWERCUT_SO" JBDCTL_POWERCUT_AFTER="$n" \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 			JBDCTL_POWERCUT_FILES="$img.cut${jnl:+:$jnl.cut}" \
 			"$JBDCTL" replay ${jnl:+-j "$jnl.cut"} "$img.cut" \
 			>/dev/null 2>&1 || status=$?
@@ -73,6 +74,7 @@ powercut_fixture() {
 	img=$(fixture revoke)
 	cp "$img" "$img.orig"
 	run env LD_PRELOAD="$POWERCUT_SO" JBDCTL_POWERCUT_AFTER=1 \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		JBDCTL_POWERCUT_FILES="$img" "$JBDCTL" replay "$img"
 	[ "$status" -eq 137 ]
 	! cmp -s "$img" "$img.orig"

@@ -111,6 +111,9 @@ static const char *failure_text(enum jbd_recovery_failure f)
 		       "past its end: nothing is replayed";
 	case JBD_RECOVERY_DATA_CSUM:
 		return "logged blocks with a bad checksum are not replayed";
+	case JBD_RECOVERY_LOOP:
+		return "the log runs round the whole journal without ending: "
+		       "nothing is replayed";
 	}
 	return "unknown";
 }

@@ -83,6 +83,9 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 			break;
 		if (ev.type == JBD_EV_END) {
 			r->end = ev;
+			/* No end in sight: trust none of it. */
+			if (ev.end == JBD_END_LOOP)
+				set_failure(r, JBD_RECOVERY_LOOP, &ev);
 			break;
 		}
 		if ((ev.type == JBD_EV_DESCRIPTOR || ev.type == JBD_EV_REVOKE_BLOCK) &&

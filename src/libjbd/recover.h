@@ -29,6 +29,8 @@ enum jbd_recovery_failure {
 	JBD_RECOVERY_REVOKE_COUNT,	/* r_count past the block */
 	JBD_RECOVERY_DATA_CSUM,		/* data blocks with a bad checksum,
 					   skipped; the rest replayed */
+	JBD_RECOVERY_LOOP,		/* the log runs round the journal
+					   without ending (e2fsck would hang) */
 };
 
 /* One block to write: the last surviving logged copy of fsblk. */

@@ -1,0 +1,138 @@
+/*
+ * fuzz-journal.c: a fuzz target over the read path and recovery.
+ *
+ * The input replaces the head of the journal (up to 64 blocks) of a base
+ * image, the "revoke" fixture (1 KiB blocks, csum v3), named by
+ * $JBDCTL_FUZZ_BASE.  Each run writes the mutant to a scratch file (in
+ * $TMPDIR, left there for a look at the last run) and
+ * does what logdump, logdump -O, verify and replay do with it, replay
+ * included, writing the scratch file.  Built with -fsanitize=fuzzer for
+ * libFuzzer, or with tests/fuzz/run-one.c for AFL++ and for the
+ * regression test that replays every saved input.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <et/com_err.h>
+
+#include "audit.h"
+#include "jbd-err.h"
+#include "journal.h"
+#include "recover.h"
+#include "walk.h"
+
+#define MAX_BLOCKS	64
+
+static uint8_t *base;
+static size_t base_len;
+static uint32_t blocksize;
+static off_t block_off[MAX_BLOCKS];	/* where journal block i lives */
+static char scratch[4096];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz-journal: %s\n", what);
+	exit(2);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *path = getenv("JBDCTL_FUZZ_BASE");
+	struct jbd_journal *j;
+	blk64_t pblk;
+	FILE *f;
+	uint32_t i;
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	add_error_table(&et_jbd_error_table);
+	add_error_table(&et_ext2_error_table);
+	if (!path || !(f = fopen(path, "rb")))
+		die("set JBDCTL_FUZZ_BASE to an image with an internal journal");
+	fseek(f, 0, SEEK_END);
+	base_len = (size_t)ftell(f);
+	rewind(f);
+	base = malloc(base_len);
+	if (!base || fread(base, 1, base_len, f) != base_len)
+		die("cannot read the base image");
+	fclose(f);
+	if (jbd_open(path, NULL, 0, &j) || j->sb_error)
+		die("the base image has no usable journal");
+	blocksize = j->blocksize;
+	for (i = 0; i < MAX_BLOCKS; i++) {
+		if (jbd_journal_pblk(j, i, &pblk))
+			die("the base journal is too short");
+		block_off[i] = (off_t)pblk * blocksize;
+	}
+	jbd_close(j);
+	snprintf(scratch, sizeof(scratch), "%s/jbdctl-fuzz-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	fd = mkstemp(scratch);
+	if (fd < 0)
+		die("cannot make a scratch file");
+	close(fd);
+	return 0;
+}
+
+static void walk_all(struct jbd_journal *j, unsigned int flags)
+{
+	struct jbd_walk_opts opts = { .flags = flags };
+	struct jbd_walk *w;
+	struct jbd_event ev;
+
+	if (jbd_walk_begin(j, &opts, &w))
+		return;
+	while (!jbd_walk_next(w, &ev) && ev.type != JBD_EV_END)
+		;
+	jbd_walk_end(w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct jbd_journal *j;
+	struct jbd_recovery r;
+	struct jbd_audit a;
+	uint64_t bad;
+	size_t i;
+	int fd;
+
+	fd = open(scratch, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, base, base_len) != (ssize_t)base_len)
+		die("cannot write the scratch file");
+	for (i = 0; i * blocksize < size && i < MAX_BLOCKS; i++) {
+		size_t n = size - i * blocksize;
+
+		if (n > blocksize)
+			n = blocksize;
+		if (pwrite(fd, data + i * blocksize, n, block_off[i]) != (ssize_t)n)
+			die("cannot write the scratch file");
+	}
+	close(fd);
+
+	if (jbd_open(scratch, NULL, JBD_OPEN_RW, &j))
+		return 0;
+	if (!j->sb_error) {
+		walk_all(j, 0);
+		walk_all(j, JBD_WALK_ALL | JBD_WALK_READ_DATA);
+	}
+	if (!jbd_audit(j, JBD_AUDIT_STRICT, &a))
+		jbd_audit_free(&a);
+	/* Replay as jbdctl replay would, onto the scratch copy. */
+	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD) {
+		if (!jbd_recover_plan(j, &r) &&
+		    !jbd_recover_check_targets(j, &r, &bad) &&
+		    !jbd_recover_write(j, &r, NULL, NULL))
+			jbd_recover_finish(j, &r, 0, time(NULL));
+		jbd_recovery_free(&r);
+	}
+	jbd_close(j);
+	return 0;
+}

@@ -157,10 +157,12 @@ static void text_tag(struct logdump_ctx *c, const struct jbd_event *ev)
 	FILE *f = c->out.f;
 	char flags[64];
 
+	if (!c->all && !c->filtered)
+		return;
+	if (c->filtered && !logdump_wants(c, ev))
+		return;
 	describe_flags(ev->flags, flags, sizeof(flags));
 	if (c->filtered) {
-		if (!logdump_wants(c, ev))
-			return;
 		fprintf(f, "  FS block %" PRIu64 " logged at sequence %u, "
 			"journal block %u (flags %s)%s\n", ev->fsblk, ev->tid,
 			ev->jblk, flags, verdict_suffix(ev->csum));

@@ -34,8 +34,9 @@ struct audit_ctx {
 	size_t npend, cap_pend;
 	uint64_t event;			/* events seen so far */
 	uint64_t last_good_commit;	/* event index, or 0 */
-	uint8_t *visited;		/* header blocks of the walked log */
 	struct jbd_event end;
+	uint32_t *bad_jblks;		/* data copies with a bad checksum */
+	size_t nbad, cap_bad;
 	/* the descriptor being read */
 	uint64_t *descr_blocks;
 	unsigned int descr_ntags, descr_seen;
@@ -270,6 +271,17 @@ static errcode_t on_tag(struct audit_ctx *c, const struct jbd_event *ev)
 
 	c->descr_used += jbd_sb_tag_bytes(sb) +
 			 ((ev->flags & JBD2_FLAG_SAME_UUID) ? 0 : JBD2_UUID_SIZE);
+	if (ev->csum == JBD_CSUM_BAD && c->nbad == c->cap_bad) {
+		size_t cap = c->cap_bad ? c->cap_bad * 2 : 16;
+		uint32_t *b = realloc(c->bad_jblks, cap * sizeof(*b));
+
+		if (!b)
+			return EXT2_ET_NO_MEMORY;
+		c->bad_jblks = b;
+		c->cap_bad = cap;
+	}
+	if (ev->csum == JBD_CSUM_BAD)
+		c->bad_jblks[c->nbad++] = ev->jblk;
 	if (ev->csum == JBD_CSUM_BAD)
 		err = log_finding(c, ev, "data_checksum", "logged copy of block "
 				  "%llu: checksum 0x%x, computed 0x%x",
@@ -309,9 +321,6 @@ static errcode_t on_tag(struct audit_ctx *c, const struct jbd_event *ev)
 
 static errcode_t on_event(struct audit_ctx *c, const struct jbd_event *ev)
 {
-	if (ev->type == JBD_EV_DESCRIPTOR || ev->type == JBD_EV_REVOKE_BLOCK ||
-	    ev->type == JBD_EV_COMMIT)
-		c->visited[ev->jblk / 8] |= 1U << (ev->jblk % 8);
 	switch (ev->type) {
 	case JBD_EV_DESCRIPTOR:
 		return on_descriptor(c, ev);
@@ -378,6 +387,8 @@ static void on_end(struct audit_ctx *c, const struct jbd_event *ev)
  */
 static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 {
+	const struct jbd_sb *sb = &j->sb;
+	uint32_t len = jbd_sb_log_end(sb) - sb->first;
 	struct jbd_walk_opts opts = { .flags = JBD_WALK_ALL };
 	struct jbd_walk *w;
 	struct jbd_event ev;
@@ -387,6 +398,11 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 	if (c->end.end != JBD_END_NO_MAGIC && c->end.end != JBD_END_SEQUENCE &&
 	    c->end.end != JBD_END_BLOCKTYPE)
 		return 0;
+	/* From the block after the end round to s_start: never walked. */
+	opts.area_start = jbd_log_next(sb, c->end.jblk);
+	opts.area_len = (sb->start - opts.area_start + len) % len;
+	if (!opts.area_len)
+		return 0;
 	err = jbd_walk_begin(j, &opts, &w);
 	if (err)
 		return err;
@@ -394,9 +410,7 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 		if (ev.type != JBD_EV_DESCRIPTOR && ev.type != JBD_EV_REVOKE_BLOCK &&
 		    ev.type != JBD_EV_COMMIT)
 			continue;
-		if (ev.jblk == c->end.jblk ||
-		    c->visited[ev.jblk / 8] & (1U << (ev.jblk % 8)) ||
-		    !tid_geq(ev.tid, c->end.tid))
+		if (!tid_geq(ev.tid, c->end.tid))
 			continue;
 		f = add(c->a, JBD_ERROR, "log_break", "the log ends here, but "
 			"transaction %u goes on at journal block %u", ev.tid,
@@ -417,8 +431,7 @@ static errcode_t audit_log(struct jbd_journal *j, struct audit_ctx *c)
 
 	c->descr_blocks = malloc(((j->blocksize - 12) / 8 + 1) *
 				 sizeof(*c->descr_blocks));
-	c->visited = calloc(j->nblocks / 8 + 1, 1);
-	if (!c->descr_blocks || !c->visited)
+	if (!c->descr_blocks)
 		return EXT2_ET_NO_MEMORY;
 	err = jbd_walk_begin(j, &opts, &w);
 	if (err)
@@ -454,12 +467,23 @@ static void classify(struct audit_ctx *c)
 	}
 }
 
-static void audit_recovery(struct jbd_journal *j, struct jbd_audit *a)
+static int cmp_jblk(const void *a, const void *b)
 {
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The plan, from the data verdicts the audit walk already has. */
+static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
+{
+	struct jbd_audit *a = c->a;
 	const struct jbd_recovery *r = &a->plan;
+	struct jbd_known_verdicts known = { c->bad_jblks, c->nbad };
 	struct jbd_finding *f;
 
-	a->plan_err = jbd_recover_plan(j, &a->plan);
+	qsort(c->bad_jblks, c->nbad, sizeof(*c->bad_jblks), cmp_jblk);
+	a->plan_err = jbd_recover_plan_known(j, &a->plan, &known);
 	if (a->plan_err == JBD_ET_FAST_COMMIT)
 		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
 		    "records of the next transaction; jbdctl replay refuses "
@@ -498,12 +522,12 @@ errcode_t jbd_audit(struct jbd_journal *j, unsigned int flags,
 	if (a->log_checked && j->sb_error == 0) {
 		err = audit_log(j, &c);
 		if (!err && j->fs && j->sb.checksum_verdict != JBD_CSUM_BAD)
-			audit_recovery(j, a);
+			audit_recovery(j, &c);
 		classify(&c);
 	}
 	free(c.pend);
 	free(c.descr_blocks);
-	free(c.visited);
+	free(c.bad_jblks);
 	return err;
 }
 

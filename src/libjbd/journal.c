@@ -67,6 +67,70 @@ static int map_one_block(ext2_filsys fs, blk64_t *blocknr,
 	return 0;
 }
 
+/* Append a run of the journal to the map, with the checks of map_one_block. */
+static errcode_t map_run(struct map_build *mb, uint64_t lblk, blk64_t pblk,
+			 uint32_t len)
+{
+	ext2_filsys fs = mb->j->fs;
+	struct jbd_journal *j = mb->j;
+
+	if (lblk != (uint64_t)mb->next)
+		return JBD_ET_JOURNAL_HOLE;
+	if (pblk < fs->super->s_first_data_block ||
+	    pblk + len > ext2fs_blocks_count(fs->super) || pblk + len < pblk)
+		return JBD_ET_JOURNAL_BAD_BLOCK;
+	if (j->nmap == mb->cap) {
+		size_t cap = mb->cap ? mb->cap * 2 : 16;
+		struct jbd_extent *m = realloc(j->map, cap * sizeof(*m));
+
+		if (!m)
+			return EXT2_ET_NO_MEMORY;
+		j->map = m;
+		mb->cap = cap;
+	}
+	j->map[j->nmap++] = (struct jbd_extent){
+		.jblk = (uint32_t)lblk, .len = len, .pblk = pblk };
+	mb->next += len;
+	return 0;
+}
+
+/*
+ * An extent-mapped journal, leaf by leaf: a 1 GiB journal is a handful
+ * of extents, where iterating its blocks would be a quarter million calls.
+ */
+static errcode_t map_extents(struct jbd_journal *j, struct map_build *mb)
+{
+	ext2_extent_handle_t handle;
+	struct ext2fs_extent ext;
+	errcode_t err;
+	int op = EXT2_EXTENT_ROOT;
+
+	err = ext2fs_extent_open2(j->fs, j->ino, NULL, &handle);
+	if (err)
+		return err;
+	for (;;) {
+		err = ext2fs_extent_get(handle, op, &ext);
+		op = EXT2_EXTENT_NEXT_LEAF;
+		if (err == EXT2_ET_EXTENT_NO_NEXT) {
+			err = 0;
+			break;
+		}
+		if (err)
+			break;
+		if (!(ext.e_flags & EXT2_EXTENT_FLAGS_LEAF))
+			continue;
+		if (ext.e_lblk >= j->nblocks)
+			break;
+		if (ext.e_len > j->nblocks - ext.e_lblk)
+			ext.e_len = j->nblocks - (uint32_t)ext.e_lblk;
+		err = map_run(mb, ext.e_lblk, ext.e_pblk, ext.e_len);
+		if (err)
+			break;
+	}
+	ext2fs_extent_free(handle);
+	return err;
+}
+
 /* Map the journal inode, as e2fsck_get_journal checks it. */
 static errcode_t map_internal(struct jbd_journal *j)
 {
@@ -88,9 +152,12 @@ static errcode_t map_internal(struct jbd_journal *j)
 	if (size > UINT32_MAX)
 		return JBD_ET_BAD_GEOMETRY;
 	j->nblocks = (uint32_t)size;
-	err = ext2fs_block_iterate3(fs, j->ino,
-				    BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
-				    NULL, map_one_block, &mb);
+	if (inode.i_flags & EXT4_EXTENTS_FL)
+		err = map_extents(j, &mb);
+	else
+		err = ext2fs_block_iterate3(fs, j->ino, BLOCK_FLAG_READ_ONLY |
+					    BLOCK_FLAG_DATA_ONLY, NULL,
+					    map_one_block, &mb);
 	if (err)
 		return err;
 	if (mb.err)

@@ -259,8 +259,16 @@ static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
  * revoke pass (r_count past the block, a bad descriptor) means nothing is
  * replayed at all, since e2fsck runs the replay pass only after it.
  */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static errcode_t revoke_replay_pass(struct jbd_journal *j,
-				    struct jbd_recovery *r)
+				    struct jbd_recovery *r,
+				    const struct jbd_known_verdicts *known)
 {
 	struct jbd_walk_opts opts = { 0 };
 	struct replay_state st = { 0 };
@@ -268,7 +276,7 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 	struct jbd_event ev;
 	errcode_t err;
 
-	if (jbd_sb_has_csum_v2v3(&j->sb))
+	if (jbd_sb_has_csum_v2v3(&j->sb) && !known)
 		opts.flags |= JBD_WALK_READ_DATA;
 	err = jbd_walk_begin(j, &opts, &w);
 	if (err)
@@ -278,6 +286,10 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 	while (!(err = jbd_walk_next(w, &ev))) {
 		if (ev.type == JBD_EV_END || tid_geq(ev.tid, r->end_tid))
 			break;
+		if (ev.type == JBD_EV_TAG && known && jbd_sb_has_csum_v2v3(&j->sb))
+			ev.csum = bsearch(&ev.jblk, known->bad_jblks, known->nbad,
+					  sizeof(*known->bad_jblks), cmp_u32) ?
+				  JBD_CSUM_BAD : JBD_CSUM_OK;
 		err = replay_event(r, &st, &ev);
 		if (err)
 			break;
@@ -321,6 +333,12 @@ static errcode_t check_fast_commit(struct jbd_journal *j,
 
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
 {
+	return jbd_recover_plan_known(j, r, NULL);
+}
+
+errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
+				 const struct jbd_known_verdicts *known)
+{
 	errcode_t err;
 
 	memset(r, 0, sizeof(*r));
@@ -340,7 +358,7 @@ errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
 		err = check_fast_commit(j, r);
 	if (err || r->failure != JBD_RECOVERY_OK)
 		return err;
-	return revoke_replay_pass(j, r);
+	return revoke_replay_pass(j, r, known);
 }
 
 void jbd_recovery_free(struct jbd_recovery *r)

@@ -65,6 +65,18 @@ struct jbd_recovery {
 };
 
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r);
+
+/*
+ * The same plan, for a caller that has already read every logged block
+ * and checked its checksum (verify): bad_jblks, sorted, are the journal
+ * blocks of the copies whose checksum is bad.  No data block is read.
+ */
+struct jbd_known_verdicts {
+	const uint32_t *bad_jblks;
+	size_t nbad;
+};
+errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
+				 const struct jbd_known_verdicts *known);
 void jbd_recovery_free(struct jbd_recovery *r);
 
 /* Refuse a plan that would write outside the fs or into the journal. */

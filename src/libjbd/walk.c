@@ -68,7 +68,12 @@ struct jbd_walk {
 	unsigned int nrec, rec_next, rec_size;
 	uint32_t v1_crc;		/* running crc32_be of v1 journals */
 	uint32_t io_jblk;		/* block of the last read attempted */
+	uint8_t *ahead;			/* JBD_WALK_ALL: blocks read ahead */
+	uint32_t ahead_jblk, ahead_n;
+	uint64_t area_left;		/* JBD_WALK_ALL: blocks still to visit */
 };
+
+#define READ_AHEAD	256	/* blocks per read when visiting the whole area */
 
 uint32_t jbd_walk_io_jblk(const struct jbd_walk *w)
 {
@@ -130,6 +135,13 @@ errcode_t jbd_walk_begin(struct jbd_journal *j,
 	}
 	if (w->flags & JBD_WALK_ALL) {
 		w->next_jblk = j->sb.first;
+		w->area_left = w->log_len;
+		if (opts && opts->area_len && opts->area_start >= j->sb.first &&
+		    opts->area_start < w->log_end) {
+			w->next_jblk = opts->area_start;
+			w->area_left = opts->area_len < w->log_len ?
+				       opts->area_len : w->log_len;
+		}
 	} else {
 		w->next_jblk = j->sb.start;
 		w->tid = j->sb.sequence;
@@ -150,6 +162,7 @@ void jbd_walk_end(struct jbd_walk *w)
 	free(w->block);
 	free(w->tags);
 	free(w->data);
+	free(w->ahead);
 	free(w);
 }
 
@@ -384,6 +397,31 @@ static bool emit_pending(struct jbd_walk *w, struct jbd_event *ev)
 	return false;
 }
 
+/* JBD_WALK_ALL reads the area in order: fetch it in large reads. */
+static errcode_t read_ahead(struct jbd_walk *w, uint32_t jblk)
+{
+	errcode_t err;
+
+	if (!w->ahead) {
+		w->ahead = malloc((size_t)READ_AHEAD * w->bs);
+		if (!w->ahead)
+			return EXT2_ET_NO_MEMORY;
+	}
+	if (jblk < w->ahead_jblk || jblk >= w->ahead_jblk + w->ahead_n) {
+		uint32_t n = w->log_end - jblk;
+
+		if (n > READ_AHEAD)
+			n = READ_AHEAD;
+		err = jbd_read_blocks(w->j, jblk, n, w->ahead);
+		if (err)
+			return err;
+		w->ahead_jblk = jblk;
+		w->ahead_n = n;
+	}
+	memcpy(w->block, w->ahead + (size_t)(jblk - w->ahead_jblk) * w->bs, w->bs);
+	return 0;
+}
+
 /* Read the next header block; false when the walk ends before it. */
 static errcode_t read_header(struct jbd_walk *w, bool *ret_got)
 {
@@ -391,23 +429,26 @@ static errcode_t read_header(struct jbd_walk *w, bool *ret_got)
 
 	*ret_got = false;
 	if (w->flags & JBD_WALK_ALL) {
-		if (w->next_jblk >= w->log_end || w->next_jblk < w->sb->first) {
-			set_end(w, JBD_END_AREA, w->log_end);
+		if (!w->area_left) {
+			/* A whole-area walk ends where the area does. */
+			set_end(w, JBD_END_AREA, w->next_jblk == w->sb->first ?
+				w->log_end : w->next_jblk);
 			return 0;
 		}
+		w->area_left--;
 	} else if (w->consumed > w->log_len) {
 		set_end(w, JBD_END_LOOP, w->next_jblk);
 		return 0;
 	}
 	w->block_jblk = w->next_jblk;
 	w->io_jblk = w->block_jblk;
-	err = jbd_read_blocks(w->j, w->block_jblk, 1, w->block);
+	if (w->flags & JBD_WALK_ALL)
+		err = read_ahead(w, w->block_jblk);
+	else
+		err = jbd_read_blocks(w->j, w->block_jblk, 1, w->block);
 	if (err)
 		return err;
-	if (w->flags & JBD_WALK_ALL)
-		w->next_jblk++;
-	else
-		w->next_jblk = jbd_log_next(w->sb, w->next_jblk);
+	w->next_jblk = jbd_log_next(w->sb, w->next_jblk);
 	w->consumed++;
 	*ret_got = true;
 	return 0;

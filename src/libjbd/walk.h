@@ -78,6 +78,9 @@ struct jbd_event {
 
 struct jbd_walk_opts {
 	unsigned int flags;
+	/* JBD_WALK_ALL: visit area_len blocks from area_start, following the
+	 * wrap; area_len 0 means the whole area from s_first. */
+	uint32_t area_start, area_len;
 };
 
 struct jbd_walk;

@@ -23,15 +23,20 @@ std=$dir/standard.img rev=$dir/revoke-heavy.img
 [ -f "$std" ] || { echo "building $std"; "$top/tests/bench/mkworkload.sh" "$std" 1000 256; }
 [ -f "$rev" ] || { echo "building $rev"; "$top/tests/bench/mkworkload.sh" "$rev" 800 256 256; }
 
-# time_run NAME CMD...: seconds and peak KiB appended to $dir/NAME.times
+# time_run NAME CMD...: wall seconds (ns clock) and peak KiB appended to
+# $dir/NAME.times; GNU time gives the peak RSS.
 time_run() {
-	local name=$1
+	local name=$1 t0 t1
 	shift
-	/usr/bin/time -f '%e %M' -o "$dir/t.out" "$@" >/dev/null 2>&1 || true
-	cat "$dir/t.out" >> "$dir/$name.times"
+	t0=$(date +%s%N)
+	/usr/bin/time -f '%M' -o "$dir/t.out" "$@" >/dev/null 2>&1 || true
+	t1=$(date +%s%N)
+	# (GNU time prefixes a line when the command exits non-zero)
+	echo "$(( (t1 - t0) / 1000 ))e-6 $(tail -n 1 "$dir/t.out")" >> "$dir/$name.times"
 }
 
-fresh_copy() {	# a copy with its writeback done, so that timings start even
+fresh_copy() {	# a new copy with its writeback done, so that timings start even
+	rm -f "$2"
 	cp --sparse=always "$1" "$2"
 	sync
 }
@@ -48,10 +53,15 @@ rm -f "$dir"/*.times
 for ((r = 1; r <= rounds; r++)); do
 	for w in standard revoke-heavy; do
 		img=$dir/$w.img
-		fresh_copy "$img" "$dir/e2fsck.img"
-		time_run "$w-e2fsck" e2fsck -y -E journal_only "$dir/e2fsck.img"
-		fresh_copy "$img" "$dir/jbdctl.img"
-		time_run "$w-replay" "$jbdctl" replay "$dir/jbdctl.img"
+		# Alternate which tool goes first: the disk remembers.
+		for tool in $( ((r % 2)) && echo e2fsck jbdctl || echo jbdctl e2fsck); do
+			fresh_copy "$img" "$dir/$tool.img"
+			if [ "$tool" = e2fsck ]; then
+				time_run "$w-e2fsck" e2fsck -y -E journal_only "$dir/e2fsck.img"
+			else
+				time_run "$w-replay" "$jbdctl" replay "$dir/jbdctl.img"
+			fi
+		done
 		if [ "$r" -eq 1 ] && [ -n "$(image_diff "$dir/e2fsck.img" "$dir/jbdctl.img")" ]; then
 			echo "run.sh: $w: jbdctl's replay differs from e2fsck's"
 			exit 1
@@ -64,7 +74,7 @@ done
 rm -f "$dir/e2fsck.img" "$dir/jbdctl.img"
 
 median() {	# median of column $2 of file $1
-	sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END {
+	sort -g -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c + 0 } END {
 		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 

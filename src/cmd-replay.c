@@ -2,6 +2,7 @@
  * cmd-replay.c: jbdctl replay: recover the journal as e2fsck -E
  * journal_only does, writing each block once, safely.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,20 +18,23 @@
 #include "util.h"
 
 const char *const cmd_replay_usage[] = {
-	"replay [-fnvC] [-j <journal>] [--undo <file>] <image>",
+	"replay [-fnpvC] [-j <journal>] [--undo <file>] <image> | -A [--fstab <file>]",
 	"replay the journal into the filesystem, as e2fsck -E journal_only does",
+	"-A, --all\tevery ext2/3/4 filesystem of the fstab with a pass number",
 	"-C, --progress\tshow progress on a terminal",
 	"-f, --force\treplay even if the mount state cannot be determined",
+	"    --fstab <file>\twith -A: this fstab instead of /etc/fstab",
 	"-j, --journal <path>\texternal journal device or file",
 	"-n, --dry-run\tprint what would be written; write nothing",
+	"-p, --preen\tone line per filesystem, for boot scripts",
 	"    --undo <file>\tsave the overwritten blocks for e2undo(8)",
 	"-v, --verbose\tlist every block written",
 	NULL
 };
 
 struct replay_opts {
-	bool dry_run, force, verbose, progress;
-	const char *journal;
+	bool dry_run, force, verbose, progress, preen, all;
+	const char *journal, *fstab;
 	const char *undo;
 	const char *image;
 };
@@ -39,10 +43,13 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 			 int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'A' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "fstab", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "preen", no_argument, NULL, 'p' },
 		{ "progress", no_argument, NULL, 'C' },
 		{ "undo", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -50,8 +57,17 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "Cfhj:nv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ACfhj:npv", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'A':
+			o->all = true;
+			break;
+		case 'p':
+			o->preen = true;
+			break;
+		case 'T':
+			o->fstab = optarg;
+			break;
 		case 'C':
 			o->progress = true;
 			break;
@@ -77,10 +93,19 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 			return cmd_usage_error(cmd, "bad option");
 		}
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error(cmd, "expected one image");
 	if (o->dry_run && o->undo)
 		return cmd_usage_error(cmd, "--undo writes; it cannot go with -n");
+	if (o->fstab && !o->all)
+		return cmd_usage_error(cmd, "--fstab goes with -A");
+	if (o->all) {
+		if (optind != argc)
+			return cmd_usage_error(cmd, "-A takes no image");
+		if (o->journal || o->undo)
+			return cmd_usage_error(cmd, "-A cannot go with -j or --undo");
+		return 0;
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(cmd, "expected one image");
 	o->image = argv[optind];
 	return 0;
 }
@@ -126,6 +151,14 @@ static void report(const struct replay_opts *o, const struct jbd_recovery *r)
 
 	if (jbd_recovery_failed(r))
 		ntx = 0;
+	if (o->preen) {
+		printf("%s: %s %u transaction%s, %zu block%s%s\n", o->image,
+		       o->dry_run ? "would replay" : "replayed", ntx,
+		       ntx == 1 ? "" : "s", r->nplan, r->nplan == 1 ? "" : "s",
+		       jbd_recovery_failed(r) || r->failed_commit ?
+		       "; JOURNAL CORRUPT: run e2fsck -f" : "");
+		return;
+	}
 	for (i = 0; i < r->nbad; i++)
 		printf("%s: checksum error in the logged copy of block %" PRIu64
 		       ": not replayed\n", o->image, r->bad_fsblks[i]);
@@ -191,7 +224,8 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 	status = (jbd_recovery_failed(&r) || r.failed_commit) ?
 		 JBD_EXIT_CORRUPT : JBD_EXIT_OK;
 	if (!o->dry_run) {
-		printf("%s: recovering journal\n", o->image);
+		if (!o->preen)
+			printf("%s: recovering journal\n", o->image);
 		err = jbd_recover_write(j, &r, o->progress && isatty(2) ?
 					show_progress : NULL, NULL);
 		if (!err)
@@ -210,33 +244,39 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 	return status;
 }
 
-int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
+static int replay_one(const struct replay_opts *o)
 {
-	struct replay_opts o = { 0 };
 	struct jbd_journal *j;
+	errcode_t err;
 	int status, flags;
 
-	status = parse_options(&o, cmd, argc, argv);
-	if (status)
-		return status < 0 ? JBD_EXIT_OK : status;
-	if (!o.dry_run) {
-		status = check_mount(o.image, true, o.force);
-		if (!status && o.journal)
-			status = check_mount(o.journal, true, o.force);
+	if (!o->dry_run) {
+		status = check_mount(o->image, true, o->force);
+		if (!status && o->journal)
+			status = check_mount(o->journal, true, o->force);
 		if (status)
 			return status;
 	}
-	flags = o.dry_run ? 0 : JBD_OPEN_RW;
-	if (o.undo) {
+	flags = o->dry_run ? 0 : JBD_OPEN_RW;
+	if (o->undo) {
 		flags |= JBD_OPEN_UNDO;
-		jbd_set_undo_file(o.undo);
+		jbd_set_undo_file(o->undo);
 	}
-	status = open_journal_or_report(o.image, o.journal, flags, &j);
-	if (status)
-		return status;
+	/* At boot, a filesystem without a journal is simply done. */
+	if (o->preen && (err = jbd_open(o->image, o->journal, flags, &j))) {
+		if (err == JBD_ET_NO_JOURNAL) {
+			printf("%s: no journal\n", o->image);
+			return JBD_EXIT_OK;
+		}
+		return open_journal_or_report(o->image, o->journal, flags, &j);
+	} else if (!o->preen) {
+		status = open_journal_or_report(o->image, o->journal, flags, &j);
+		if (status)
+			return status;
+	}
 	if (!j->fs) {
 		com_err(program_name, JBD_ET_NEED_FS, "while opening '%s'",
-			o.image);
+			o->image);
 		status = JBD_EXIT_ERROR;
 	} else if (j->sb_error) {
 		/* Replay writes nothing to a journal it cannot trust: a corrupt
@@ -249,11 +289,78 @@ int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
 			"superblock of '%s' (nothing written)", j->journal_path);
 		status = JBD_EXIT_CORRUPT;
 	} else if (!needs_work(j)) {
-		printf("%s: journal is clean, nothing to replay\n", o.image);
+		printf("%s: %s\n", o->image, o->preen ? "clean" :
+		       "journal is clean, nothing to replay");
 		status = JBD_EXIT_OK;
 	} else {
-		status = run_replay(&o, j);
+		status = run_replay(o, j);
 	}
 	jbd_close(j);
 	return status;
+}
+
+/* Is word one of the comma-separated options of opts? */
+static bool has_option(const char *opts, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = opts; (p = strstr(p, word)); p += n)
+		if ((p == opts || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * -A: every ext2/ext3/ext4 line of the fstab with a pass number and
+ * without noauto, device names as written; the statuses are OR-ed.
+ */
+static int replay_fstab(const struct replay_opts *o)
+{
+	const char *path = o->fstab ? o->fstab : "/etc/fstab";
+	struct replay_opts one = *o;
+	char line[4096];
+	int status = 0, found = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		com_err(program_name, errno, "while opening '%s'", path);
+		return JBD_EXIT_ERROR;
+	}
+	one.preen = true;
+	while (fgets(line, sizeof(line), f)) {
+		char *save = NULL, *spec, *type, *opts, *pass;
+
+		line[strcspn(line, "#\n")] = '\0';
+		spec = strtok_r(line, " \t", &save);
+		if (!spec || !strtok_r(NULL, " \t", &save))
+			continue;
+		type = strtok_r(NULL, " \t", &save);
+		opts = strtok_r(NULL, " \t", &save);
+		strtok_r(NULL, " \t", &save);		/* dump frequency */
+		pass = strtok_r(NULL, " \t", &save);
+		if (!type || (strcmp(type, "ext2") && strcmp(type, "ext3") &&
+			      strcmp(type, "ext4")))
+			continue;
+		if (!pass || !strcmp(pass, "0") || (opts && has_option(opts, "noauto")))
+			continue;
+		one.image = spec;
+		status |= replay_one(&one);
+		found++;
+	}
+	fclose(f);
+	if (!found)
+		printf("%s: no ext2/ext3/ext4 filesystem to check\n", path);
+	return status;
+}
+
+int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)
+{
+	struct replay_opts o = { 0 };
+	int status;
+
+	status = parse_options(&o, cmd, argc, argv);
+	if (status)
+		return status < 0 ? JBD_EXIT_OK : status;
+	return o.all ? replay_fstab(&o) : replay_one(&o);
 }

@@ -482,7 +482,8 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 	struct jbd_known_verdicts known = { c->bad_jblks, c->nbad };
 	struct jbd_finding *f;
 
-	qsort(c->bad_jblks, c->nbad, sizeof(*c->bad_jblks), cmp_jblk);
+	if (c->nbad)	/* qsort and bsearch want a real array, even empty */
+		qsort(c->bad_jblks, c->nbad, sizeof(*c->bad_jblks), cmp_jblk);
 	a->plan_err = jbd_recover_plan_known(j, &a->plan, &known);
 	if (a->plan_err == JBD_ET_FAST_COMMIT)
 		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "

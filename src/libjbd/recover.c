@@ -287,7 +287,8 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 		if (ev.type == JBD_EV_END || tid_geq(ev.tid, r->end_tid))
 			break;
 		if (ev.type == JBD_EV_TAG && known && jbd_sb_has_csum_v2v3(&j->sb))
-			ev.csum = bsearch(&ev.jblk, known->bad_jblks, known->nbad,
+			ev.csum = known->nbad &&
+				  bsearch(&ev.jblk, known->bad_jblks, known->nbad,
 					  sizeof(*known->bad_jblks), cmp_u32) ?
 				  JBD_CSUM_BAD : JBD_CSUM_OK;
 		err = replay_event(r, &st, &ev);

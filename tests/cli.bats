@@ -101,6 +101,11 @@ Try 'jbdctl --help' for more information."
 	[ "$status" -eq 1 ]
 }
 
+@test "portable C: no Linux-only header, ioctl, O_DIRECT, PATH_MAX or /proc in src" {
+	run grep -rnE 'PATH_MAX|MAXPATHLEN|<linux/|ioctl *\(|O_DIRECT|"/proc' "$TOP_SRCDIR/src"
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+}
+
 @test "the README's second line is what .ci/run runs" {
 	grep -q 'sed -n 2p README' "$TOP_SRCDIR/.ci/run"
 	sed -n 2p "$TOP_SRCDIR/README" | grep -q 'make -j2 check$'

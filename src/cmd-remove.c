@@ -31,9 +31,7 @@ struct remove_opts {
 static errcode_t drop_user(struct jbd_journal *j)
 {
 	struct jbd_sb sb = j->sb;
-	uint8_t *block;
 	unsigned int i, n = sb.nr_users < 48 ? sb.nr_users : 48;
-	errcode_t err;
 
 	for (i = 0; i < n; i++)
 		if (!memcmp(sb.users[i], j->fs->super->s_uuid, 16))
@@ -43,18 +41,7 @@ static errcode_t drop_user(struct jbd_journal *j)
 	memmove(sb.users[i], sb.users[i + 1], (n - i - 1) * 16);
 	memset(sb.users[n - 1], 0, 16);
 	sb.nr_users--;
-	err = ext2fs_get_mem(j->blocksize, &block);
-	if (err)
-		return err;
-	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
-	if (!err) {
-		jbd_sb_encode(&sb, block);
-		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
-	}
-	if (!err)
-		err = jbd_flush(j);
-	ext2fs_free_mem(&block);
-	return err;
+	return jbd_write_superblock(j, &sb);
 }
 
 /* Refuse while the log holds transactions, unless --force. */

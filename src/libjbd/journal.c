@@ -466,6 +466,29 @@ errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
 	return journal_io(j, jblk, count, (uint8_t *)buf, true);
 }
 
+errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb)
+{
+	uint8_t *block;
+	errcode_t err;
+
+	err = ext2fs_get_mem(j->blocksize, &block);
+	if (err)
+		return err;
+	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
+	if (!err) {
+		jbd_sb_encode(sb, block);
+		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
+	}
+	if (!err)
+		err = jbd_flush(j);
+	if (!err) {
+		memcpy(j->sb_raw, block, sizeof(j->sb_raw));
+		j->sb = *sb;
+	}
+	ext2fs_free_mem(&block);
+	return err;
+}
+
 /* The primary superblock sits at byte 1024 whatever the block size. */
 errcode_t jbd_read_fs_super(struct jbd_journal *j, uint8_t sb[1024])
 {

@@ -75,6 +75,12 @@ errcode_t jbd_read_blocks(struct jbd_journal *j, uint32_t jblk,
 errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
 			   uint32_t count, const void *buf);
 
+/*
+ * Write sb as the journal superblock (bytes it does not describe kept as
+ * on disk, a fresh checksum) and sync; j->sb follows.
+ */
+errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb);
+
 /* The filesystem's primary superblock, raw (1024 bytes, little-endian). */
 errcode_t jbd_read_fs_super(struct jbd_journal *j, uint8_t sb[1024]);
 errcode_t jbd_write_fs_super(struct jbd_journal *j, const uint8_t sb[1024]);

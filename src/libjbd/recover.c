@@ -532,7 +532,6 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 {
 	struct jbd_sb sb = j->sb;
 	uint8_t fs_sb[SUPERBLOCK_SIZE];
-	uint8_t *block;
 	errcode_t err;
 
 	if (!jbd_recovery_failed(r)) {
@@ -555,20 +554,5 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 		return err;
 
 	sb.errnum = 0;
-	err = ext2fs_get_mem(j->blocksize, &block);
-	if (err)
-		return err;
-	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
-	if (!err) {
-		jbd_sb_encode(&sb, block);
-		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
-	}
-	if (!err)
-		err = jbd_flush(j);
-	if (!err) {
-		memcpy(j->sb_raw, block, sizeof(j->sb_raw));
-		j->sb = sb;
-	}
-	ext2fs_free_mem(&block);
-	return err;
+	return jbd_write_superblock(j, &sb);
 }

@@ -344,3 +344,18 @@ jsb_sequence() {
 	assert_same_as_e2fsck
 	assert_equal "$(sb_state "$OURS")" "clean with errors"
 }
+
+@test "replay -C: progress goes to a terminal only; the result is the same" {
+	img=$(fixture multi-descr-1k)
+	cp "$img" "$img.plain"
+	run -1 --separate-stderr jbdctl replay -C "$img"
+	assert_equal "$stderr" ""		# stderr is not a terminal here
+	run -1 jbdctl replay "$img.plain"
+	[ -z "$(image_diff "$img.plain" "$img")" ]
+	if command -v script >/dev/null; then
+		cp "$FIXTURES/multi-descr-1k.img.xz" "$BATS_TEST_TMPDIR/t.img.xz"
+		xz -d "$BATS_TEST_TMPDIR/t.img.xz"
+		run script -qec "$JBDCTL replay -C $BATS_TEST_TMPDIR/t.img" /dev/null
+		[[ "$output" == *"replaying: 150/150 blocks (100%)"* ]]
+	fi
+}

@@ -185,3 +185,12 @@ assert_error_at() {
 		     and (.message | length) > 0)
 		and .replay.end_state == "clean with errors"' <<<"$output"
 }
+
+@test "verify -v: the notes are printed too; without -v they are only counted" {
+	img=$(fixture uncommitted-tail)
+	run -0 jbdctl verify "$img"
+	[[ "$output" != *"info: "* ]]
+	[[ "$output" == *"1 note"* ]]
+	run -0 jbdctl verify -v "$img"
+	[[ "$output" == *"info: the log ends at a block without the journal magic (log_end)"* ]]
+}

@@ -18,9 +18,10 @@
 #include "util.h"
 
 const char *const cmd_replay_usage[] = {
-	"replay [-fnpvC] [-j <journal>] [--undo <file>] <image> | -A [--fstab <file>]",
+	"replay [-fnpvC] [-j <journal>] [--undo <file>] [--buffered] <image> | -A [--fstab <file>]",
 	"replay the journal into the filesystem, as e2fsck -E journal_only does",
 	"-A, --all\tevery ext2/3/4 filesystem of the fstab with a pass number",
+	"    --buffered\twrite through the page cache, not with direct I/O",
 	"-C, --progress\tshow progress on a terminal",
 	"-f, --force\treplay even if the mount state cannot be determined",
 	"    --fstab <file>\twith -A: this fstab instead of /etc/fstab",
@@ -33,7 +34,7 @@ const char *const cmd_replay_usage[] = {
 };
 
 struct replay_opts {
-	bool dry_run, force, verbose, progress, preen, all;
+	bool dry_run, force, verbose, progress, preen, all, buffered;
 	const char *journal, *fstab;
 	const char *undo;
 	const char *image;
@@ -44,6 +45,7 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'A' },
+		{ "buffered", no_argument, NULL, 'B' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "fstab", required_argument, NULL, 'T' },
@@ -61,6 +63,9 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 		switch (opt) {
 		case 'A':
 			o->all = true;
+			break;
+		case 'B':
+			o->buffered = true;
 			break;
 		case 'p':
 			o->preen = true;
@@ -202,6 +207,7 @@ static bool needs_work(const struct jbd_journal *j)
 
 static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 {
+	const char *mode = NULL;
 	struct jbd_recovery r;
 	uint64_t bad = 0;
 	errcode_t err;
@@ -226,8 +232,9 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 	if (!o->dry_run) {
 		if (!o->preen)
 			printf("%s: recovering journal\n", o->image);
-		err = jbd_recover_write(j, &r, o->progress && isatty(2) ?
-					show_progress : NULL, NULL);
+		err = jbd_recover_write(j, &r, o->buffered ? JBD_HOME_BUFFERED : 0,
+					o->progress && isatty(2) ?
+					show_progress : NULL, NULL, &mode);
 		if (!err)
 			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
 						 j->blocksize / 1024, time(NULL));
@@ -240,6 +247,8 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		status |= JBD_EXIT_CHANGED;
 	}
 	report(o, &r);
+	if (o->verbose && mode)
+		printf("%s: home blocks written %s\n", o->image, mode);
 	jbd_recovery_free(&r);
 	return status;
 }

@@ -28,7 +28,7 @@ powercut_fixture() {
 		env LD_PRELOAD="$POWERCUT_SO" JBDCTL_POWERCUT_AFTER="$n" \
 			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 			JBDCTL_POWERCUT_FILES="$img.cut${jnl:+:$jnl.cut}" \
-			"$JBDCTL" replay ${jnl:+-j "$jnl.cut"} "$img.cut" \
+			"$JBDCTL" replay ${REPLAY_OPTS:-} ${jnl:+-j "$jnl.cut"} "$img.cut" \
 			>/dev/null 2>&1 || status=$?
 		# It ran to the end before the Nth write: every cut point is done.
 		[ "$status" -eq 137 ] || break
@@ -48,6 +48,10 @@ powercut_fixture() {
 
 @test "powercut: a replay cut after any write and run again ends as the uninterrupted one (revoke)" {
 	powercut_fixture revoke
+}
+
+@test "powercut: ... writing through the page cache (revoke, --buffered)" {
+	REPLAY_OPTS=--buffered powercut_fixture revoke
 }
 
 @test "powercut: ... several descriptors in a transaction (multi-descr-1k)" {

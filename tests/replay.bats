@@ -24,11 +24,11 @@ replay_pair() {
 		cp "$jnl" "$E2J"
 		cp "$jnl" "$OURSJ"
 		e2fsck -y -E journal_only -j "$E2J" "$E2" >/dev/null 2>&1 || true
-		run jbdctl replay -j "$OURSJ" "$OURS"
+		run jbdctl replay ${REPLAY_OPTS:-} -j "$OURSJ" "$OURS"
 	else
 		E2J="" OURSJ=""
 		e2fsck -y -E journal_only "$E2" >/dev/null 2>&1 || true
-		run jbdctl replay "$OURS"
+		run jbdctl replay ${REPLAY_OPTS:-} "$OURS"
 	fi
 }
 
@@ -49,7 +49,7 @@ jsb_sequence() {
 	dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Journal sequence: *//p'
 }
 
-@test "replay: every fixture ends byte-identical to e2fsck's replay" {
+every_fixture_as_e2fsck() {
 	for name in $(fixture_names); do
 		img=$(fixture "$name")
 		jnl=""
@@ -65,6 +65,34 @@ jsb_sequence() {
 		run -0 e2fsck -fn "$OURS" ${jnl:+-j "$OURSJ"}
 		rm -f "$img"* ${jnl:+"$jnl"*}
 	done
+}
+
+@test "replay: every fixture ends byte-identical to e2fsck's replay" {
+	every_fixture_as_e2fsck
+}
+
+@test "replay --buffered: every fixture ends byte-identical to e2fsck's replay" {
+	REPLAY_OPTS=--buffered every_fixture_as_e2fsck
+}
+
+@test "replay -v: says how the home blocks were written" {
+	img=$(fixture csum-v3-64bit-4k)
+	cp "$img" "$img.b"
+	cp "$img" "$img.u"
+	run -1 jbdctl replay -v --buffered "$img.b"
+	assert_line "$img.b: home blocks written through the page cache"
+	run -1 jbdctl replay -v --undo "$BATS_TEST_TMPDIR/u.undo" "$img.u"
+	assert_line "$img.u: home blocks written through the undo io manager"
+	# Direct I/O where this system and the test directory's file system
+	# have it, the page cache where they do not.
+	if dd if=/dev/zero of="$BATS_TEST_TMPDIR/probe" bs=4096 count=1 \
+	      oflag=direct 2>/dev/null; then
+		want="with direct I/O"
+	else
+		want="through the page cache"
+	fi
+	run -1 jbdctl replay -v "$img"
+	assert_line "$img: home blocks written $want"
 }
 
 @test "replay: every corpus image (real kernel crashes) ends byte-identical to e2fsck's" {

@@ -114,3 +114,10 @@ assert_equal() {
 		return 1
 	fi
 }
+
+# Fail unless $output has a line equal to "$1".
+assert_line() {
+	printf '%s\n' "$output" | grep -qxF -- "$1" && return 0
+	printf 'no line: %s\nin:\n%s\n' "$1" "$output"
+	return 1
+}

@@ -26,6 +26,7 @@
 
 #include "jbd2-format.h"
 #include "jbd-err.h"
+#include "homewrite.h"
 #include "recover.h"
 #include "revoke.h"
 
@@ -393,8 +394,6 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 	return 0;
 }
 
-#define WRITE_RUN	256	/* blocks per write request */
-
 /*
  * Read the logged copies of n planned blocks into buf, restoring escaped
  * magic numbers.  Copies that sit one after another in the log, as the
@@ -424,39 +423,47 @@ static errcode_t read_copies(struct jbd_journal *j,
 }
 
 errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
-			    jbd_progress_fn progress, void *arg)
+			    int flags, jbd_progress_fn progress, void *arg,
+			    const char **ret_mode)
 {
-	uint32_t bs = j->blocksize;
-	uint8_t *buf;
+	struct jbd_home_writer *w;
+	uint32_t run;
 	size_t i = 0;
-	errcode_t err = 0;
+	errcode_t err, close_err;
 
 	if (!r->nplan)
 		return 0;
-	buf = malloc((size_t)WRITE_RUN * bs);
-	if (!buf)
-		return EXT2_ET_NO_MEMORY;
+	err = jbd_home_open(j, flags, &w);
+	if (err)
+		return err;
+	run = jbd_home_run(w);
 	while (i < r->nplan) {
+		uint8_t *buf;
 		size_t n = 0;
 
 		/* A run of consecutive filesystem blocks: one write. */
 		do
 			n++;
-		while (i + n < r->nplan && n < WRITE_RUN &&
+		while (i + n < r->nplan && n < run &&
 		       r->plan[i + n].fsblk == r->plan[i].fsblk + n);
-		err = read_copies(j, &r->plan[i], n, buf);
+		err = jbd_home_buffer(w, &buf);
+		if (!err)
+			err = read_copies(j, &r->plan[i], n, buf);
+		if (!err)
+			err = jbd_home_submit(w, buf, r->plan[i].fsblk, (uint32_t)n);
 		if (err)
-			goto out;
-		err = io_channel_write_blk64(j->fs->io, r->plan[i].fsblk, (int)n, buf);
-		if (err)
-			goto out;
+			break;
 		i += n;
 		if (progress)
 			progress(arg, i, r->nplan);
 	}
-	err = jbd_flush(j);
-out:
-	free(buf);
+	if (ret_mode)
+		*ret_mode = jbd_home_mode(w);
+	close_err = jbd_home_close(w);
+	if (!err)
+		err = close_err;
+	if (!err)
+		err = jbd_flush(j);
 	return err;
 }
 

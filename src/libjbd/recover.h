@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "homewrite.h"
 #include "journal.h"
 #include "walk.h"
 
@@ -89,9 +90,13 @@ bool jbd_recovery_failed(const struct jbd_recovery *r);
 
 typedef void (*jbd_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
-/* Write every planned block home, then sync. */
+/*
+ * Write every planned block home, then sync; flags as jbd_home_open().
+ * *ret_mode (if not NULL) tells how, as jbd_home_mode().
+ */
 errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
-			    jbd_progress_fn progress, void *arg);
+			    int flags, jbd_progress_fn progress, void *arg,
+			    const char **ret_mode);
 
 /*
  * Update the filesystem superblock (needs_recovery cleared, error state),

@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD) {
 		if (!jbd_recover_plan(j, &r) &&
 		    !jbd_recover_check_targets(j, &r, &bad) &&
-		    !jbd_recover_write(j, &r, NULL, NULL))
+		    !jbd_recover_write(j, &r, JBD_HOME_BUFFERED, NULL, NULL, NULL))
 			jbd_recover_finish(j, &r, 0, time(NULL));
 		jbd_recovery_free(&r);
 	}

@@ -4,8 +4,10 @@
 # csum v3) holding NTRANS committed transactions of PER blocks each,
 # written with debugfs (one jo/jw/jc per transaction).  The targets are
 # groups 2, 4, 6, 8 and 10-13, which are free and hold no metadata.  With
-# REVOKES, each transaction after the first also revokes that many blocks
-# (at most PER) logged by the one before it.
+# REVOKES, each transaction after the first is followed by revoke records
+# for REVOKES blocks: the PER blocks of the transaction before it, and
+# (REVOKES > PER) blocks of groups 14 on that no transaction logs, each
+# revoked once, so that the records grow while the replay stays the same.
 set -eu
 out=$1 ntrans=$2 per=$3 revokes=${4:-0}
 tmp=$(mktemp -d)
@@ -22,7 +24,13 @@ for ((t = 0; t < ntrans; t++)); do
 	prev_first=${last_first:-}
 	printf 'jo -c\njw -b %d-%d %s\njc\n' "$first" $((first + per - 1)) "$tmp/data" >> "$cmds"
 	if [ "$revokes" -gt 0 ] && [ -n "$prev_first" ]; then
-		printf 'jo\njw -r %d-%d\njc\n' "$prev_first" $((prev_first + revokes - 1)) >> "$cmds"
+		n=$((revokes < per ? revokes : per))
+		printf 'jo\njw -r %d-%d\njc\n' "$prev_first" $((prev_first + n - 1)) >> "$cmds"
+		if [ "$revokes" -gt "$per" ]; then
+			extra=$((revokes - per))
+			x=$((14 * 32768 + (t - 1) * extra))
+			printf 'jo\njw -r %d-%d\njc\n' "$x" $((x + extra - 1)) >> "$cmds"
+		fi
 	fi
 	last_first=$first
 done

@@ -3,13 +3,15 @@
 # run, interleaved, on fresh copies; print medians, ratios and peak RSS,
 # and check that the replayed images are identical.
 #
-#   standard workload  4 GiB ext4 (4k, 1 GiB journal, csum v3), 1000
-#                      committed transactions of 256 blocks (R9 of
-#                      reference-tools.md)
-#   revoke-heavy       800 transactions of 256 blocks, each revoked by a
-#                      transaction of its own: 204,544 revoke records
+#   standard       4 GiB ext4 (4k, 1 GiB journal, csum v3), 1000 committed
+#                  transactions of 256 blocks (R9 of reference-tools.md)
+#   revokes-200k   800 transactions of 256 blocks, each revoked by the
+#   revokes-400k   next, with 0, 256 or 512 more records per transaction
+#   revokes-600k   for blocks never logged: 204,544, 409,088 or 613,632
+#                  revoke records over the same log and the same 256
+#                  blocks replayed, to show what each record costs
 #
-# Needs e2fsprogs, GNU time (/usr/bin/time) and about 3 GiB in $BENCH_DIR.
+# Needs e2fsprogs, GNU time (/usr/bin/time) and about 7 GiB in $BENCH_DIR.
 set -eu
 rounds=${1:-5}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,9 +21,21 @@ mkdir -p "$dir"
 PATH=$PATH:/usr/sbin:/sbin
 [ -x /usr/bin/time ] || { echo "run.sh: needs GNU time (apt-get install time)"; exit 1; }
 
-std=$dir/standard.img rev=$dir/revoke-heavy.img
-[ -f "$std" ] || { echo "building $std"; "$top/tests/bench/mkworkload.sh" "$std" 1000 256; }
-[ -f "$rev" ] || { echo "building $rev"; "$top/tests/bench/mkworkload.sh" "$rev" 800 256 256; }
+workloads="standard revokes-200k revokes-400k revokes-600k"
+declare -A recipe=(
+	[standard]="1000 256"
+	[revokes-200k]="800 256 256"
+	[revokes-400k]="800 256 512"
+	[revokes-600k]="800 256 768"
+)
+declare -A records=([standard]=0 [revokes-200k]=204544 [revokes-400k]=409088
+		    [revokes-600k]=613632)
+for w in $workloads; do
+	[ -f "$dir/$w.img" ] && continue
+	echo "building $dir/$w.img"
+	# shellcheck disable=SC2086
+	"$top/tests/bench/mkworkload.sh" "$dir/$w.img" ${recipe[$w]}
+done
 
 # time_run NAME CMD...: wall seconds (ns clock) and peak KiB appended to
 # $dir/NAME.times; GNU time gives the peak RSS.
@@ -49,13 +63,16 @@ image_diff() {
 		print; exit }'
 }
 
+# Alternate which tool goes first, round by round: the disk remembers.
+order() {
+	if (($1 % 2)); then echo "$2 $3"; else echo "$3 $2"; fi
+}
+
 rm -f "$dir"/*.times
 for ((r = 1; r <= rounds; r++)); do
-	for w in standard revoke-heavy; do
-		img=$dir/$w.img
-		# Alternate which tool goes first: the disk remembers.
-		for tool in $( ((r % 2)) && echo e2fsck jbdctl || echo jbdctl e2fsck); do
-			fresh_copy "$img" "$dir/$tool.img"
+	for w in $workloads; do
+		for tool in $(order "$r" e2fsck jbdctl); do
+			fresh_copy "$dir/$w.img" "$dir/$tool.img"
 			if [ "$tool" = e2fsck ]; then
 				time_run "$w-e2fsck" e2fsck -y -E journal_only "$dir/e2fsck.img"
 			else
@@ -66,10 +83,15 @@ for ((r = 1; r <= rounds; r++)); do
 			echo "run.sh: $w: jbdctl's replay differs from e2fsck's"
 			exit 1
 		fi
-		time_run "$w-verify" "$jbdctl" verify "$img"
+		time_run "$w-verify" "$jbdctl" verify "$dir/$w.img"
 	done
-	time_run logdump "$jbdctl" logdump "$std"
-	time_run debugfs-logdump debugfs -R logdump "$std"
+	for tool in $(order "$r" debugfs jbdctl); do
+		if [ "$tool" = debugfs ]; then
+			time_run debugfs-logdump debugfs -R logdump "$dir/standard.img"
+		else
+			time_run logdump "$jbdctl" logdump "$dir/standard.img"
+		fi
+	done
 done
 rm -f "$dir/e2fsck.img" "$dir/jbdctl.img"
 
@@ -92,11 +114,30 @@ echo
 echo "jbdctl benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $rounds rounds, medians"
 echo "$(uname -srm); $(e2fsck -V 2>&1 | head -1)"
 printf '%-34s %10s %10s %-24s %11s\n' command time ratio "" "peak RSS"
-row "e2fsck -E journal_only (standard)" standard-e2fsck standard-e2fsck
-row "jbdctl replay (standard)" standard-replay standard-e2fsck
-row "jbdctl verify (standard)" standard-verify standard-e2fsck
-row "e2fsck -E journal_only (revokes)" revoke-heavy-e2fsck revoke-heavy-e2fsck
-row "jbdctl replay (revokes)" revoke-heavy-replay revoke-heavy-e2fsck
-row "jbdctl verify (revokes)" revoke-heavy-verify revoke-heavy-e2fsck
+for w in $workloads; do
+	row "e2fsck -E journal_only ($w)" "$w-e2fsck" "$w-e2fsck"
+	row "jbdctl replay ($w)" "$w-replay" "$w-e2fsck"
+	row "jbdctl verify ($w)" "$w-verify" "$w-e2fsck"
+done
 row "debugfs -R logdump (standard)" debugfs-logdump debugfs-logdump
 row "jbdctl logdump (standard)" logdump debugfs-logdump
+
+# The revoke workloads log the same data and differ only in their revoke
+# records: the time each extra record costs, between consecutive sizes,
+# is the same when replay is linear in the number of records.
+echo
+echo "revoke records: what each one costs (same logged data, medians)"
+printf '%-14s %9s %12s %12s %18s %18s\n' workload records "replay" "e2fsck" \
+	"replay ns/record" "e2fsck ns/record"
+prev=""
+for w in revokes-200k revokes-400k revokes-600k; do
+	t=$(median "$dir/$w-replay.times" 1)
+	e=$(median "$dir/$w-e2fsck.times" 1)
+	awk -v w="$w" -v n="${records[$w]}" -v t="$t" -v e="$e" -v p="$prev" 'BEGIN {
+		split(p, q, " ")
+		if (p == "") { mt = "-"; me = "-" } else {
+			mt = sprintf("%.0f", (t - q[2]) / (n - q[1]) * 1e9)
+			me = sprintf("%.0f", (e - q[3]) / (n - q[1]) * 1e9) }
+		printf "%-14s %9d %10.3f s %10.3f s %18s %18s\n", w, n, t, e, mt, me }'
+	prev="${records[$w]} $t $e"
+done

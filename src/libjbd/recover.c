@@ -197,13 +197,13 @@ static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
 			return 0;
 		if (ev->csum == JBD_CSUM_BAD)
 			return note_bad_copy(r, st, ev);
-		err = jbd_blkmap_get(&st->copies, ev->fsblk, &e);
+		err = jbd_blkmap_get(&st->copies, ev->fsblk, &e, NULL);
 		if (err)
 			return err;
 		e->tid = ev->tid;
 		e->jblk = ev->jblk;
-		e->flags = JBD_BLKMAP_USED |
-			   ((ev->flags & JBD2_FLAG_ESCAPE) ? COPY_ESCAPE : 0);
+		*jbd_blkmap_flags(&st->copies, e) = JBD_BLKMAP_USED |
+			((ev->flags & JBD2_FLAG_ESCAPE) ? COPY_ESCAPE : 0);
 		return 0;
 	default:
 		return 0;
@@ -240,8 +240,9 @@ static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
 		return EXT2_ET_NO_MEMORY;
 	for (i = 0; i < st->copies.cap; i++) {
 		const struct jbd_blkmap_entry *e = &st->copies.slots[i];
+		uint8_t flags = st->copies.flags[i];
 
-		if (!(e->flags & JBD_BLKMAP_USED))
+		if (!(flags & JBD_BLKMAP_USED))
 			continue;
 		if (jbd_revoke_test(&st->revokes, e->fsblk, e->tid)) {
 			r->revoked++;
@@ -249,7 +250,7 @@ static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
 		}
 		r->plan[r->nplan++] = (struct jbd_replay_block){
 			.fsblk = e->fsblk, .jblk = e->jblk, .tid = e->tid,
-			.escape = e->flags & COPY_ESCAPE };
+			.escape = flags & COPY_ESCAPE };
 	}
 	qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
 	return 0;

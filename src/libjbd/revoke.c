@@ -30,10 +30,10 @@ errcode_t jbd_revoke_set(struct jbd_revoke_table *t, uint64_t fsblk,
 			 uint32_t tid)
 {
 	struct jbd_blkmap_entry *e;
-	bool fresh = !jbd_blkmap_find(&t->map, fsblk);
+	bool fresh;
 	errcode_t err;
 
-	err = jbd_blkmap_get(&t->map, fsblk, &e);
+	err = jbd_blkmap_get(&t->map, fsblk, &e, &fresh);
 	if (err)
 		return err;
 	if (fresh || tid_gt(tid, e->tid))

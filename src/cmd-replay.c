@@ -213,7 +213,8 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 	errcode_t err;
 	int status;
 
-	err = jbd_recover_plan(j, &r);
+	err = o->dry_run ? jbd_recover_plan(j, &r) :
+			   jbd_recover_plan_for_write(j, &r);
 	if (err) {
 		com_err(program_name, err, "while reading the journal of '%s'",
 			o->image);
@@ -227,8 +228,7 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		jbd_recovery_free(&r);
 		return JBD_EXIT_CORRUPT;
 	}
-	status = (jbd_recovery_failed(&r) || r.failed_commit) ?
-		 JBD_EXIT_CORRUPT : JBD_EXIT_OK;
+	status = JBD_EXIT_OK;
 	if (!o->dry_run) {
 		if (!o->preen)
 			printf("%s: recovering journal\n", o->image);
@@ -246,6 +246,9 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		}
 		status |= JBD_EXIT_CHANGED;
 	}
+	/* (Writing can find a bad data checksum: see the outcome after it.) */
+	if (jbd_recovery_failed(&r) || r.failed_commit)
+		status |= JBD_EXIT_CORRUPT;
 	report(o, &r);
 	if (o->verbose && mode)
 		printf("%s: home blocks written %s\n", o->image, mode);

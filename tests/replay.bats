@@ -265,6 +265,35 @@ every_fixture_as_e2fsck() {
 	assert_equal "$(sb_state "$OURS")" "not clean"
 }
 
+@test "replay §2.4: a bad copy inside a run of blocks: the blocks on either side are written" {
+	img=$(fixture revoke)	# 5000 5001 (T1) 5002 (T2) replay: one run
+	d=$(log_block "$img" 1 descriptor)
+	flip "$img" $(( $(journal_offset "$img" $(( d + 2 ))) + 7 ))	# T1's 5001
+	cp "$img" "$img.dry"
+	run -4 jbdctl replay -n "$img.dry"
+	[[ "$output" == *"2 blocks to write, 1 revoked, 1 skipped"* ]]
+	replay_pair "$img"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"checksum error in the logged copy of block 5001: not replayed"* ]]
+	[[ "$output" == *"2 blocks written, 1 revoked, 1 skipped"* ]]
+	assert_same_as_e2fsck
+	assert_equal "$(sb_state "$OURS")" "not clean"
+}
+
+@test "replay §2.4: a bad last copy of a block logged twice: the earlier copy stays written" {
+	img=$(fixture csum-v3-64bit-4k)	# 3001 in T1 and T2
+	d=$(log_block "$img" 2 descriptor)
+	flip "$img" $(( $(journal_offset "$img" $(( d + 1 ))) + 9 ))	# T2's 3001
+	replay_pair "$img"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"checksum error in the logged copy of block 3001: not replayed"* ]]
+	assert_same_as_e2fsck
+	want=$(awk '$1 == "copy" && $2 == 1 && $3 == 3001 { print $5 }' \
+		"$FIXTURES/csum-v3-64bit-4k.facts")
+	got=$(dd if="$OURS" bs=4096 skip=3001 count=1 2>/dev/null | sha256sum | cut -d' ' -f1)
+	assert_equal "$got" "$want"
+}
+
 @test "replay §2.4: a bad descriptor checksum with a newer commit replays nothing, not clean" {
 	img=$(fixture revoke)
 	flip "$img" $(( $(journal_offset "$img" "$(log_block "$img" 2 descriptor)") + 1023 ))

@@ -26,6 +26,7 @@
 
 #include "jbd2-format.h"
 #include "jbd-err.h"
+#include "csum.h"
 #include "homewrite.h"
 #include "recover.h"
 #include "revoke.h"
@@ -144,6 +145,10 @@ struct replay_state {
 	uint64_t *bad_tids;		/* tid of each bad copy in r->bad_fsblks */
 	size_t bad_cap;
 	bool stop_copies;
+	bool deferred;		/* checksums left to jbd_recover_write: every
+				   copy goes straight into r->plan */
+	size_t plan_cap;
+	bool logged_twice;	/* deferred, and a block has two copies */
 };
 
 static errcode_t note_bad_copy(struct jbd_recovery *r, struct replay_state *st,
@@ -165,6 +170,43 @@ static errcode_t note_bad_copy(struct jbd_recovery *r, struct replay_state *st,
 	}
 	r->bad_fsblks[r->nbad] = ev->fsblk;
 	st->bad_tids[r->nbad++] = ev->tid;
+	return 0;
+}
+
+/*
+ * Deferred: the copy goes into the plan with its tag checksum, while the
+ * map only tells whether the block was logged before.  If it was, an
+ * earlier copy's verdict could matter, so the caller plans again with
+ * the data read.
+ */
+static errcode_t add_deferred_copy(struct jbd_recovery *r,
+				   struct replay_state *st,
+				   const struct jbd_event *ev)
+{
+	struct jbd_blkmap_entry *e;
+	bool fresh;
+	errcode_t err;
+
+	err = jbd_blkmap_get(&st->copies, ev->fsblk, &e, &fresh);
+	if (err)
+		return err;
+	if (!fresh) {
+		st->logged_twice = true;
+		return 0;
+	}
+	if (r->nplan == st->plan_cap) {
+		size_t cap = st->plan_cap ? st->plan_cap * 2 : 1024;
+		struct jbd_replay_block *p = realloc(r->plan, cap * sizeof(*p));
+
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		r->plan = p;
+		st->plan_cap = cap;
+	}
+	r->plan[r->nplan++] = (struct jbd_replay_block){
+		.fsblk = ev->fsblk, .jblk = ev->jblk, .tid = ev->tid,
+		.csum = ev->csum_stored, .check = true,
+		.escape = (ev->flags & JBD2_FLAG_ESCAPE) != 0 };
 	return 0;
 }
 
@@ -195,6 +237,8 @@ static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
 		r->tags++;
 		if (st->stop_copies)
 			return 0;
+		if (st->deferred)
+			return add_deferred_copy(r, st, ev);
 		if (ev->csum == JBD_CSUM_BAD)
 			return note_bad_copy(r, st, ev);
 		err = jbd_blkmap_get(&st->copies, ev->fsblk, &e, NULL);
@@ -256,6 +300,23 @@ static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
 	return 0;
 }
 
+/* Deferred: drop the revoked copies from the plan, then sort it. */
+static void build_deferred_plan(struct jbd_recovery *r, struct replay_state *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nplan; i++) {
+		if (jbd_revoke_test(&st->revokes, r->plan[i].fsblk,
+				    r->plan[i].tid)) {
+			r->revoked++;
+			continue;
+		}
+		r->plan[n++] = r->plan[i];
+	}
+	r->nplan = n;
+	qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
+}
+
 /*
  * PASS_REVOKE and PASS_REPLAY in one walk up to end_tid.  A failure of the
  * revoke pass (r_count past the block, a bad descriptor) means nothing is
@@ -270,15 +331,16 @@ static int cmp_u32(const void *a, const void *b)
 
 static errcode_t revoke_replay_pass(struct jbd_journal *j,
 				    struct jbd_recovery *r,
-				    const struct jbd_known_verdicts *known)
+				    const struct jbd_known_verdicts *known,
+				    bool deferred, bool *ret_logged_twice)
 {
 	struct jbd_walk_opts opts = { 0 };
-	struct replay_state st = { 0 };
+	struct replay_state st = { .deferred = deferred };
 	struct jbd_walk *w;
 	struct jbd_event ev;
 	errcode_t err;
 
-	if (jbd_sb_has_csum_v2v3(&j->sb) && !known)
+	if (jbd_sb_has_csum_v2v3(&j->sb) && !known && !deferred)
 		opts.flags |= JBD_WALK_READ_DATA;
 	err = jbd_walk_begin(j, &opts, &w);
 	if (err)
@@ -294,11 +356,16 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 					  sizeof(*known->bad_jblks), cmp_u32) ?
 				  JBD_CSUM_BAD : JBD_CSUM_OK;
 		err = replay_event(r, &st, &ev);
-		if (err)
+		if (err || st.logged_twice)
 			break;
 	}
 	jbd_walk_end(w);
-	if (!err && r->failure == JBD_RECOVERY_OK)
+	*ret_logged_twice = st.logged_twice;
+	if (!err && deferred && r->failure != JBD_RECOVERY_OK)
+		r->nplan = 0;	/* nothing is replayed */
+	else if (!err && deferred && !st.logged_twice)
+		build_deferred_plan(r, &st);
+	else if (!err && !deferred && r->failure == JBD_RECOVERY_OK)
 		err = build_plan(r, &st);
 	jbd_revoke_free(&st.revokes);
 	jbd_blkmap_free(&st.copies);
@@ -334,16 +401,13 @@ static errcode_t check_fast_commit(struct jbd_journal *j,
 	return err;
 }
 
-errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
-{
-	return jbd_recover_plan_known(j, r, NULL);
-}
-
-errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
-				 const struct jbd_known_verdicts *known)
+static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
+		      const struct jbd_known_verdicts *known, bool deferred,
+		      bool *ret_logged_twice)
 {
 	errcode_t err;
 
+	*ret_logged_twice = false;
 	memset(r, 0, sizeof(*r));
 	if (j->sb_error)
 		return j->sb_error;
@@ -361,7 +425,39 @@ errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
 		err = check_fast_commit(j, r);
 	if (err || r->failure != JBD_RECOVERY_OK)
 		return err;
-	return revoke_replay_pass(j, r, known);
+	return revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
+}
+
+errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
+{
+	return jbd_recover_plan_known(j, r, NULL);
+}
+
+errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
+				 const struct jbd_known_verdicts *known)
+{
+	bool unused;
+
+	return plan(j, r, known, false, &unused);
+}
+
+errcode_t jbd_recover_plan_for_write(struct jbd_journal *j,
+				     struct jbd_recovery *r)
+{
+	bool logged_twice;
+	uint64_t fsblk;
+	errcode_t err;
+
+	if (!jbd_sb_has_csum_v2v3(&j->sb))
+		return jbd_recover_plan(j, r);	/* no data read either way */
+	err = plan(j, r, NULL, true, &logged_twice);
+	/* A target out of bounds may be a copy with a bad checksum, which
+	 * the checked plan leaves out: let that plan decide. */
+	if (!err && !logged_twice &&
+	    !jbd_recover_check_targets(j, r, &fsblk))
+		return 0;
+	jbd_recovery_free(r);
+	return err ? err : jbd_recover_plan(j, r);
 }
 
 void jbd_recovery_free(struct jbd_recovery *r)
@@ -398,12 +494,18 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 /*
  * Read the logged copies of n planned blocks into buf, restoring escaped
  * magic numbers.  Copies that sit one after another in the log, as the
- * blocks of one transaction usually do, are read in one request.
+ * blocks of one transaction usually do, are read in one request.  A copy
+ * whose checksum was left for here is checked as read (before unescaping,
+ * as it was logged); *ret_good is how many copies come before the first
+ * bad one (n if none is).
  */
 static errcode_t read_copies(struct jbd_journal *j,
 			     const struct jbd_replay_block *b, size_t n,
-			     uint8_t *buf)
+			     uint8_t *buf, size_t *ret_good)
 {
+	uint32_t bs = j->blocksize;
+	uint32_t seed = jbd_csum_seed(j->sb.uuid);
+	bool v2 = jbd_sb_has_csum_v2(&j->sb);
 	size_t k = 0;
 	errcode_t err;
 
@@ -412,25 +514,87 @@ static errcode_t read_copies(struct jbd_journal *j,
 
 		while (k + m < n && b[k + m].jblk == b[k].jblk + m)
 			m++;
-		err = jbd_read_blocks(j, b[k].jblk, (uint32_t)m,
-				      buf + k * j->blocksize);
+		err = jbd_read_blocks(j, b[k].jblk, (uint32_t)m, buf + k * bs);
 		if (err)
 			return err;
-		for (; m; m--, k++)
+		for (; m; m--, k++) {
+			uint8_t *data = buf + k * bs;
+
+			if (b[k].check) {
+				uint32_t c = jbd_data_csum(seed, b[k].tid, data, bs);
+
+				if ((v2 ? c & 0xFFFF : c) != b[k].csum) {
+					*ret_good = k;
+					return 0;
+				}
+			}
 			if (b[k].escape)
-				put_be32(buf + k * j->blocksize, JBD2_MAGIC_NUMBER);
+				put_be32(data, JBD2_MAGIC_NUMBER);
+		}
 	}
+	*ret_good = n;
 	return 0;
 }
 
-errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
+/* Log order, for copies whose tid counts from the first replayed one. */
+static int cmp_log_order(const void *a, const void *b)
+{
+	const struct jbd_replay_block *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->jblk < y->jblk ? -1 : x->jblk > y->jblk;
+}
+
+/*
+ * Copies found bad while writing leave the plan for r->bad_fsblks, in
+ * log order, and recovery fails as e2fsck's replay pass makes it fail.
+ */
+static errcode_t drop_bad_copies(struct jbd_recovery *r)
+{
+	struct jbd_replay_block *bad;
+	size_t i, n = 0, nbad = 0;
+
+	for (i = 0; i < r->nplan; i++)
+		nbad += r->plan[i].bad;
+	if (!nbad)
+		return 0;
+	bad = malloc(nbad * sizeof(*bad));
+	r->bad_fsblks = malloc(nbad * sizeof(*r->bad_fsblks));
+	if (!bad || !r->bad_fsblks) {
+		free(bad);
+		return EXT2_ET_NO_MEMORY;
+	}
+	for (i = 0, nbad = 0; i < r->nplan; i++) {
+		if (!r->plan[i].bad) {
+			r->plan[n++] = r->plan[i];
+			continue;
+		}
+		bad[nbad] = r->plan[i];
+		bad[nbad++].tid -= r->start_tid;	/* tids wrap */
+	}
+	r->nplan = n;
+	qsort(bad, nbad, sizeof(*bad), cmp_log_order);
+	for (i = 0; i < nbad; i++)
+		r->bad_fsblks[i] = bad[i].fsblk;
+	r->nbad = nbad;
+	if (r->failure == JBD_RECOVERY_OK) {
+		r->failure = JBD_RECOVERY_DATA_CSUM;
+		r->failure_tid = bad[0].tid + r->start_tid;
+	}
+	free(bad);
+	return 0;
+}
+
+errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 			    int flags, jbd_progress_fn progress, void *arg,
 			    const char **ret_mode)
 {
 	struct jbd_home_writer *w;
+	uint8_t *buf = NULL;
 	uint32_t run;
 	size_t i = 0;
-	errcode_t err, close_err;
+	errcode_t err = 0, close_err;
 
 	if (!r->nplan)
 		return 0;
@@ -439,22 +603,27 @@ errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
 		return err;
 	run = jbd_home_run(w);
 	while (i < r->nplan) {
-		uint8_t *buf;
-		size_t n = 0;
+		size_t n = 0, good;
 
 		/* A run of consecutive filesystem blocks: one write. */
 		do
 			n++;
 		while (i + n < r->nplan && n < run &&
 		       r->plan[i + n].fsblk == r->plan[i].fsblk + n);
-		err = jbd_home_buffer(w, &buf);
+		if (!buf)
+			err = jbd_home_buffer(w, &buf);
 		if (!err)
-			err = read_copies(j, &r->plan[i], n, buf);
-		if (!err)
-			err = jbd_home_submit(w, buf, r->plan[i].fsblk, (uint32_t)n);
+			err = read_copies(j, &r->plan[i], n, buf, &good);
+		if (!err && good)
+			err = jbd_home_submit(w, buf, r->plan[i].fsblk, (uint32_t)good);
 		if (err)
 			break;
-		i += n;
+		if (good)
+			buf = NULL;
+		/* A bad copy is skipped; the run goes on after it. */
+		if (good < n)
+			r->plan[i + good++].bad = true;
+		i += good;
 		if (progress)
 			progress(arg, i, r->nplan);
 	}
@@ -463,6 +632,8 @@ errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
 	close_err = jbd_home_close(w);
 	if (!err)
 		err = close_err;
+	if (!err)
+		err = drop_bad_copies(r);
 	if (!err)
 		err = jbd_flush(j);
 	return err;

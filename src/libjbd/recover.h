@@ -39,7 +39,10 @@ struct jbd_replay_block {
 	uint64_t fsblk;
 	uint32_t jblk;
 	uint32_t tid;
+	uint32_t csum;		/* the tag's, when check is set */
 	bool escape;
+	bool check;		/* checksum not read yet: jbd_recover_write's */
+	bool bad;		/* jbd_recover_write found it bad */
 };
 
 struct jbd_recovery {
@@ -68,6 +71,17 @@ struct jbd_recovery {
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r);
 
 /*
+ * The plan for a replay that writes: when every replayed block is logged
+ * once (a log of large transactions), the data checksums are left to
+ * jbd_recover_write(), which checks each copy as it reads it to write it,
+ * so that the log's data is read once.  Otherwise, or when a target is
+ * out of bounds, this is jbd_recover_plan().  The result on disk is the
+ * same; only the dry run needs the verdicts in advance.
+ */
+errcode_t jbd_recover_plan_for_write(struct jbd_journal *j,
+				     struct jbd_recovery *r);
+
+/*
  * The same plan, for a caller that has already read every logged block
  * and checked its checksum (verify): bad_jblks, sorted, are the journal
  * blocks of the copies whose checksum is bad.  No data block is read.
@@ -92,9 +106,12 @@ typedef void (*jbd_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 /*
  * Write every planned block home, then sync; flags as jbd_home_open().
- * *ret_mode (if not NULL) tells how, as jbd_home_mode().
+ * *ret_mode (if not NULL) tells how, as jbd_home_mode().  A copy whose
+ * checksum was left for here and is bad is not written: it leaves the
+ * plan for r->bad_fsblks, and recovery fails as jbd_recover_plan()
+ * would have said.
  */
-errcode_t jbd_recover_write(struct jbd_journal *j, const struct jbd_recovery *r,
+errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 			    int flags, jbd_progress_fn progress, void *arg,
 			    const char **ret_mode);
 

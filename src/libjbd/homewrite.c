@@ -215,7 +215,7 @@ errcode_t jbd_home_open(struct jbd_journal *j, int flags,
 		void *p;
 
 		if (posix_memalign(&p, DIRECT_ALIGN, (size_t)w->run * w->bs)) {
-			jbd_home_close(w);
+			jbd_home_close(w, NULL);
 			return EXT2_ET_NO_MEMORY;
 		}
 		w->bufs[i] = w->free_bufs[w->nfree++] = p;
@@ -232,13 +232,6 @@ errcode_t jbd_home_open(struct jbd_journal *j, int flags,
 uint32_t jbd_home_run(const struct jbd_home_writer *w)
 {
 	return w->run;
-}
-
-const char *jbd_home_mode(const struct jbd_home_writer *w)
-{
-	if (w->fd < 0)
-		return "through the undo io manager";
-	return w->direct ? "with direct I/O" : "through the page cache";
 }
 
 errcode_t jbd_home_buffer(struct jbd_home_writer *w, uint8_t **buf)
@@ -287,7 +280,7 @@ errcode_t jbd_home_submit(struct jbd_home_writer *w, uint8_t *buf,
 	return err;
 }
 
-errcode_t jbd_home_close(struct jbd_home_writer *w)
+errcode_t jbd_home_close(struct jbd_home_writer *w, const char **ret_mode)
 {
 	errcode_t err;
 	unsigned i;
@@ -295,6 +288,9 @@ errcode_t jbd_home_close(struct jbd_home_writer *w)
 #ifdef HAVE_PTHREAD_H
 	stop_thread(w);
 #endif
+	if (ret_mode)
+		*ret_mode = w->fd < 0 ? "through the undo io manager" :
+			    w->direct ? "with direct I/O" : "through the page cache";
 	err = w->err;
 	if (w->fd >= 0) {
 		if (fsync(w->fd) < 0 && !err)

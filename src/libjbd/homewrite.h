@@ -30,9 +30,11 @@ errcode_t jbd_home_buffer(struct jbd_home_writer *w, uint8_t **buf);
 /* Write the buffer's count blocks at fsblk; the buffer is then ours. */
 errcode_t jbd_home_submit(struct jbd_home_writer *w, uint8_t *buf,
 			  blk64_t fsblk, uint32_t count);
-/* Wait for the writes, sync them, free w; the first error, or 0. */
-errcode_t jbd_home_close(struct jbd_home_writer *w);
-/* How the blocks go: "with direct I/O", "through the page cache", ... */
-const char *jbd_home_mode(const struct jbd_home_writer *w);
+/*
+ * Wait for the writes, sync them, free w; the first error, or 0.  How the
+ * blocks went, "with direct I/O", "through the page cache" or "through
+ * the undo io manager", in *ret_mode when it is not NULL.
+ */
+errcode_t jbd_home_close(struct jbd_home_writer *w, const char **ret_mode);
 
 #endif

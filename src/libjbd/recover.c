@@ -627,9 +627,7 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 		if (progress)
 			progress(arg, i, r->nplan);
 	}
-	if (ret_mode)
-		*ret_mode = jbd_home_mode(w);
-	close_err = jbd_home_close(w);
+	close_err = jbd_home_close(w, ret_mode);
 	if (!err)
 		err = close_err;
 	if (!err)

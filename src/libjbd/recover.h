@@ -106,7 +106,7 @@ typedef void (*jbd_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 /*
  * Write every planned block home, then sync; flags as jbd_home_open().
- * *ret_mode (if not NULL) tells how, as jbd_home_mode().  A copy whose
+ * *ret_mode (if not NULL) tells how, as jbd_home_close() does.  A copy whose
  * checksum was left for here and is bad is not written: it leaves the
  * plan for r->bad_fsblks, and recovery fails as jbd_recover_plan()
  * would have said.

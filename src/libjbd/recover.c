@@ -314,7 +314,8 @@ static void build_deferred_plan(struct jbd_recovery *r, struct replay_state *st)
 		r->plan[n++] = r->plan[i];
 	}
 	r->nplan = n;
-	qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
+	if (n)	/* qsort wants a real array, even empty */
+		qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
 }
 
 /*

@@ -125,9 +125,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!jbd_audit(j, JBD_AUDIT_STRICT, &a))
 		jbd_audit_free(&a);
-	/* Replay as jbdctl replay would, onto the scratch copy. */
+	/* A dry run's plan, then replay as jbdctl replay would, onto the
+	 * scratch copy (its plan may leave data checksums to the write). */
 	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD) {
-		if (!jbd_recover_plan(j, &r) &&
+		if (!jbd_recover_plan(j, &r))
+			jbd_recover_check_targets(j, &r, &bad);
+		jbd_recovery_free(&r);
+		if (!jbd_recover_plan_for_write(j, &r) &&
 		    !jbd_recover_check_targets(j, &r, &bad) &&
 		    !jbd_recover_write(j, &r, JBD_HOME_BUFFERED, NULL, NULL, NULL))
 			jbd_recover_finish(j, &r, 0, time(NULL));

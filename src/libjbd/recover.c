@@ -17,6 +17,11 @@
  * later than the revoke, so every earlier copy is revoked too, and a copy
  * with a bad checksum is skipped by both.
  *
+ * A replay that writes can skip reading the data in that walk: when no
+ * block has two copies, the last copy is the only one, so its checksum
+ * decides only whether that block is written, and the write phase checks
+ * it as it reads the copy anyway (jbd_recover_plan_for_write).
+ *
  * How recovery ends follows e2fsck's recover_ext3_journal() and
  * e2fsck_run_ext3_journal(): see jbd_recover_finish().
  */

@@ -82,7 +82,7 @@ every_fixture_as_e2fsck() {
 	run -1 jbdctl replay -v --buffered "$img.b"
 	assert_line "$img.b: home blocks written through the page cache"
 	run -1 jbdctl replay -v --undo "$BATS_TEST_TMPDIR/u.undo" "$img.u"
-	assert_line "$img.u: home blocks written through the undo io manager"
+	assert_line "$img.u: home blocks written through libext2fs's io channel"
 	# Direct I/O where this system and the test directory's file system
 	# have it, the page cache where they do not.
 	if dd if=/dev/zero of="$BATS_TEST_TMPDIR/probe" bs=4096 count=1 \

@@ -289,7 +289,7 @@ errcode_t jbd_home_close(struct jbd_home_writer *w, const char **ret_mode)
 	stop_thread(w);
 #endif
 	if (ret_mode)
-		*ret_mode = w->fd < 0 ? "through the undo io manager" :
+		*ret_mode = w->fd < 0 ? "through libext2fs's io channel" :
 			    w->direct ? "with direct I/O" : "through the page cache";
 	err = w->err;
 	if (w->fd >= 0) {

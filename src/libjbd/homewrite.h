@@ -33,7 +33,7 @@ errcode_t jbd_home_submit(struct jbd_home_writer *w, uint8_t *buf,
 /*
  * Wait for the writes, sync them, free w; the first error, or 0.  How the
  * blocks went, "with direct I/O", "through the page cache" or "through
- * the undo io manager", in *ret_mode when it is not NULL.
+ * libext2fs's io channel", in *ret_mode when it is not NULL.
  */
 errcode_t jbd_home_close(struct jbd_home_writer *w, const char **ret_mode);
 

@@ -476,6 +476,9 @@ errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb)
 		return err;
 	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
 	if (!err) {
+		if (j->sb_v2_cleared)
+			memset(block + JBD2_SB_V1_SIZE, 0,
+			       j->blocksize - JBD2_SB_V1_SIZE);
 		jbd_sb_encode(sb, block);
 		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
 	}

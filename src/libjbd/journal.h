@@ -48,6 +48,8 @@ struct jbd_journal {
 	uint8_t sb_raw[JBD2_SUPERBLOCK_SIZE];
 	struct jbd_sb sb;
 	errcode_t sb_error;		/* why sb cannot be trusted, or 0 */
+	bool sb_v2_cleared;		/* recovery zeroed sb from s_feature_compat
+					   on, as e2fsck does (recover.c) */
 };
 
 #define JBD_OPEN_RW	0x1
@@ -77,7 +79,8 @@ errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
 
 /*
  * Write sb as the journal superblock (bytes it does not describe kept as
- * on disk, a fresh checksum) and sync; j->sb follows.
+ * on disk, a fresh checksum; with sb_v2_cleared, every byte of the block
+ * from s_feature_compat on zeroed first) and sync; j->sb follows.
  */
 errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb);
 

@@ -167,9 +167,24 @@ static void audit_superblock(struct jbd_journal *j, struct jbd_audit *a,
 		at(add(a, JBD_ERROR, "nr_users", "s_nr_users %u is more than "
 		       "the %d users a superblock holds", sb->nr_users,
 		       JBD2_USERS_MAX), j->sb_jblk, false, 0);
+	else if (sb->nr_users > 1 && sb->blocktype == JBD2_SUPERBLOCK_V2 &&
+		 j->source == JBD_SRC_INTERNAL)
+		at(add(a, JBD_WARNING, "nr_users", "s_nr_users is %u on an "
+		       "internal journal: recovery clears the superblock past "
+		       "its V1 fields, as e2fsck does", sb->nr_users),
+		   j->sb_jblk, false, 0);
 	else if (sb->nr_users > 1)
 		at(add(a, JBD_WARNING, "nr_users", "%u filesystems share this "
 		       "journal; e2fsck refuses more than one", sb->nr_users),
+		   j->sb_jblk, false, 0);
+	if (sb->blocktype == JBD2_SUPERBLOCK_V1 &&
+	    (sb->feature_compat || sb->feature_incompat ||
+	     sb->feature_ro_compat || sb->nr_users))
+		at(add(a, JBD_WARNING, "v2_fields", "a V1 journal superblock "
+		       "with V2 fields set (features 0x%x/0x%x/0x%x, %u users): "
+		       "recovery clears them, as e2fsck does",
+		       sb->feature_compat, sb->feature_incompat,
+		       sb->feature_ro_compat, sb->nr_users),
 		   j->sb_jblk, false, 0);
 	if ((flags & JBD_AUDIT_STRICT) && sb->blocktype == JBD2_SUPERBLOCK_V2 &&
 	    !sb->max_transaction)
@@ -220,7 +235,12 @@ static void audit_filesystem(struct jbd_journal *j, struct jbd_audit *a)
 		add(a, JBD_WARNING, "needs_recovery", "needs_recovery is clear "
 		    "but the log is not empty: e2fsck -y and jbdctl replay "
 		    "replay it, the kernel would discard it");
-	if (j->source == JBD_SRC_INTERNAL)
+	if (j->via_backup)
+		add(a, JBD_WARNING, "journal_inode", "journal inode %u "
+		    "unusable (%s): log read through the superblock's backup "
+		    "(s_jnl_blocks); replay restores the inode", j->ino,
+		    error_message(j->inode_error));
+	else if (j->source == JBD_SRC_INTERNAL)
 		audit_backup(j, a);
 	if (j->source != JBD_SRC_EXTERNAL || !j->sb.blocktype)
 		return;
@@ -489,9 +509,16 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
 		    "records of the next transaction; jbdctl replay refuses "
 		    "them (e2fsck replays them)");
+	if (a->plan_err && a->plan_err != JBD_ET_FAST_COMMIT)
+		add(a, JBD_ERROR, "recovery_refused", "replay refuses this "
+		    "journal: %s", error_message(a->plan_err));
 	if (a->plan_err)
 		return;
 	a->planned = true;
+	if (r->bad_logged_super)
+		add(a, JBD_ERROR, "logged_superblock", "the log replays a copy "
+		    "of block %u that holds no valid superblock: e2fsck stops "
+		    "after replaying it", SUPERBLOCK_OFFSET / j->blocksize);
 	a->target_err = jbd_recover_check_targets(j, r, &a->target_fsblk);
 	if (jbd_recovery_failed(r) && r->failure != JBD_RECOVERY_DATA_CSUM) {
 		f = add(a, JBD_ERROR, "recovery_failure", "recovery would fail "

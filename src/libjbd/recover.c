@@ -475,6 +475,47 @@ static errcode_t check_load(struct jbd_journal *j)
 	return err;
 }
 
+/*
+ * Would e2fsck's re-open after replay (ext2fs_open) take this primary
+ * superblock?  The checks that do not depend on the rest of the disk:
+ * the magic, a revision libext2fs knows, the same block size.
+ */
+static bool fs_super_valid(const struct jbd_journal *j, const uint8_t *sb)
+{
+	const struct ext2_super_block *es = (const void *)sb;
+
+	return ext2fs_le16_to_cpu(es->s_magic) == EXT2_SUPER_MAGIC &&
+	       ext2fs_le32_to_cpu(es->s_rev_level) <= EXT2_LIB_CURRENT_REV &&
+	       ext2fs_le32_to_cpu(es->s_log_block_size) ==
+	       j->fs->super->s_log_block_size;
+}
+
+/* Does the plan write a copy of the superblock's block that is no superblock? */
+static errcode_t check_logged_super(struct jbd_journal *j, struct jbd_recovery *r)
+{
+	uint64_t sb_blk = SUPERBLOCK_OFFSET / j->blocksize;
+	uint8_t *block;
+	size_t i;
+	errcode_t err;
+
+	for (i = 0; i < r->nplan && r->plan[i].fsblk != sb_blk; i++)
+		;
+	if (i == r->nplan)
+		return 0;
+	err = ext2fs_get_mem(j->blocksize, &block);
+	if (err)
+		return err;
+	err = jbd_read_blocks(j, r->plan[i].jblk, 1, block);
+	if (!err) {
+		if (r->plan[i].escape)
+			put_be32(block, JBD2_MAGIC_NUMBER);
+		r->bad_logged_super = !fs_super_valid(j, block +
+						      SUPERBLOCK_OFFSET % j->blocksize);
+	}
+	ext2fs_free_mem(&block);
+	return err;
+}
+
 static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 		      const struct jbd_known_verdicts *known, bool deferred,
 		      bool *ret_logged_twice)
@@ -498,7 +539,10 @@ static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 		err = check_fast_commit(j, r);
 	if (err || r->failure != JBD_RECOVERY_OK)
 		return err;
-	return revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
+	err = revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
+	if (!err)
+		err = check_logged_super(j, r);
+	return err;
 }
 
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
@@ -674,8 +718,10 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 	size_t i = 0;
 	errcode_t err = 0, close_err;
 
-	if (!r->nplan)
-		return 0;
+	/* e2fsck writes the journal inode back from its backup first. */
+	err = jbd_restore_journal_inode(j);
+	if (err || !r->nplan)
+		return err;
 	err = jbd_home_open(j, flags, &w);
 	if (err)
 		return err;
@@ -810,6 +856,11 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 	err = jbd_read_fs_super(j, fs_sb);
 	if (err)
 		return err;
+	if (recovering && !fs_super_valid(j, fs_sb)) {
+		/* e2fsck marks the journal empty, then fails to re-open. */
+		err = jbd_write_superblock(j, &sb);
+		return err ? err : JBD_ET_BAD_LOGGED_SUPER;
+	}
 	update_fs_super(fs_sb, r, sb.errnum != 0, kbytes_written, now);
 	err = jbd_write_fs_super(j, fs_sb);
 	if (!err)

@@ -37,6 +37,7 @@ struct audit_ctx {
 	struct jbd_event end;
 	uint32_t *bad_jblks;		/* data copies with a bad checksum */
 	size_t nbad, cap_bad;
+	uint64_t walked;		/* log blocks the live walk covered */
 	/* the descriptor being read */
 	uint64_t *descr_blocks;
 	unsigned int descr_ntags, descr_seen;
@@ -418,6 +419,13 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 	if (c->end.end != JBD_END_NO_MAGIC && c->end.end != JBD_END_SEQUENCE &&
 	    c->end.end != JBD_END_BLOCKTYPE)
 		return 0;
+	/* A log that went round the whole journal leaves no such area. */
+	if (c->walked >= len) {
+		f = add(c->a, JBD_WARNING, "log_lap", "the log is longer than "
+			"the journal: its last blocks run over its start");
+		at(f, c->end.jblk, true, c->end.tid);
+		return 0;
+	}
 	/* From the block after the end round to s_start: never walked. */
 	opts.area_start = jbd_log_next(sb, c->end.jblk);
 	opts.area_len = (sb->start - opts.area_start + len) % len;
@@ -463,6 +471,10 @@ static errcode_t audit_log(struct jbd_journal *j, struct audit_ctx *c)
 			on_end(c, &ev);
 			break;
 		}
+		if (ev.type == JBD_EV_DESCRIPTOR)
+			c->walked += 1 + ev.ntags;
+		else if (ev.type == JBD_EV_REVOKE_BLOCK || ev.type == JBD_EV_COMMIT)
+			c->walked++;
 		err = on_event(c, &ev);
 		if (err)
 			break;

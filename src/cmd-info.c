@@ -91,6 +91,11 @@ static void print_filesystem(struct out *o, const struct jbd_journal *j)
 	out_str(o, "journal_backup", "Journal backup:",
 		es->s_jnl_backup_type == EXT3_JNL_BACKUP_BLOCKS ? "inode blocks" :
 		es->s_jnl_backup_type ? "unknown" : NULL);
+	out_bool(o, "read_through_backup", NULL, j->via_backup);
+	if (j->via_backup && !o->json)
+		out_text(o, "%-26sthe superblock's backup (s_jnl_blocks): "
+			 "inode %u is unusable (%s)\n", "Journal read through:",
+			 j->ino, error_message(j->inode_error));
 	out_bool(o, "valid_fs", NULL, es->s_state & EXT2_VALID_FS);
 	out_bool(o, "error_fs", NULL, es->s_state & EXT2_ERROR_FS);
 	out_object_end(o);

@@ -351,6 +351,10 @@ static int dump_log(struct logdump_ctx *c)
 			c->j->journal_path);
 		return jbd_exit_status(err);
 	}
+	if (c->j->via_backup)
+		out_text(&c->out, "Journal inode %u is unusable (%s): the log is "
+			 "read through the superblock's backup (s_jnl_blocks)\n",
+			 c->j->ino, error_message(c->j->inode_error));
 	if (c->old)
 		out_text(&c->out, "Journal starts at block %u, transaction %u; "
 			 "dumping the whole log area from block %u\n",
@@ -379,19 +383,13 @@ static int dump_log(struct logdump_ctx *c)
 		}
 		if (!c->out.json)
 			text_event(c, &ev);
-		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad && !c->old) {
-			/* Recovery would refuse this block: the log is broken. */
-			struct jbd_event end = { .type = JBD_EV_END,
-				.end = JBD_END_BAD_R_COUNT, .jblk = ev.jblk,
-				.tid = ev.tid };
-
+		/*
+		 * Recovery would refuse this block, but its scan pass (and
+		 * debugfs) walk on to the commit: so does the listing, with
+		 * the bad count marked.
+		 */
+		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad && !c->old)
 			status |= JBD_EXIT_CORRUPT;
-			if (c->out.json)
-				json_event(c, &end);
-			else
-				text_event(c, &end);
-			break;
-		}
 	} while (ev.type != JBD_EV_END);
 	jbd_walk_end(w);
 	return status;

@@ -242,7 +242,9 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 			com_err(program_name, err, "while replaying the journal "
 				"of '%s'", o->image);
 			jbd_recovery_free(&r);
-			return JBD_EXIT_ERROR;
+			/* Written, journal empty, as e2fsck leaves it. */
+			return err == JBD_ET_BAD_LOGGED_SUPER ?
+			       JBD_EXIT_CHANGED | JBD_EXIT_CORRUPT : JBD_EXIT_ERROR;
 		}
 		status |= JBD_EXIT_CHANGED;
 	}

@@ -82,6 +82,7 @@ int jbd_exit_status(errcode_t err)
 	case JBD_ET_JOURNAL_HOLE:
 	case JBD_ET_JOURNAL_BAD_BLOCK:
 	case JBD_ET_NOT_REGULAR:
+	case JBD_ET_ENCRYPTED:
 	case JBD_ET_CORRUPT_LOG:
 	case JBD_ET_BAD_BLOCKSIZE:
 		return JBD_EXIT_CORRUPT;

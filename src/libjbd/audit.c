@@ -37,6 +37,7 @@ struct audit_ctx {
 	struct jbd_event end;
 	uint32_t *bad_jblks;		/* data copies with a bad checksum */
 	size_t nbad, cap_bad;
+	uint64_t walked;		/* log blocks the live walk covered */
 	/* the descriptor being read */
 	uint64_t *descr_blocks;
 	unsigned int descr_ntags, descr_seen;
@@ -167,9 +168,24 @@ static void audit_superblock(struct jbd_journal *j, struct jbd_audit *a,
 		at(add(a, JBD_ERROR, "nr_users", "s_nr_users %u is more than "
 		       "the %d users a superblock holds", sb->nr_users,
 		       JBD2_USERS_MAX), j->sb_jblk, false, 0);
+	else if (sb->nr_users > 1 && sb->blocktype == JBD2_SUPERBLOCK_V2 &&
+		 j->source == JBD_SRC_INTERNAL)
+		at(add(a, JBD_WARNING, "nr_users", "s_nr_users is %u on an "
+		       "internal journal: recovery clears the superblock past "
+		       "its V1 fields, as e2fsck does", sb->nr_users),
+		   j->sb_jblk, false, 0);
 	else if (sb->nr_users > 1)
 		at(add(a, JBD_WARNING, "nr_users", "%u filesystems share this "
 		       "journal; e2fsck refuses more than one", sb->nr_users),
+		   j->sb_jblk, false, 0);
+	if (sb->blocktype == JBD2_SUPERBLOCK_V1 &&
+	    (sb->feature_compat || sb->feature_incompat ||
+	     sb->feature_ro_compat || sb->nr_users))
+		at(add(a, JBD_WARNING, "v2_fields", "a V1 journal superblock "
+		       "with V2 fields set (features 0x%x/0x%x/0x%x, %u users): "
+		       "recovery clears them, as e2fsck does",
+		       sb->feature_compat, sb->feature_incompat,
+		       sb->feature_ro_compat, sb->nr_users),
 		   j->sb_jblk, false, 0);
 	if ((flags & JBD_AUDIT_STRICT) && sb->blocktype == JBD2_SUPERBLOCK_V2 &&
 	    !sb->max_transaction)
@@ -220,7 +236,12 @@ static void audit_filesystem(struct jbd_journal *j, struct jbd_audit *a)
 		add(a, JBD_WARNING, "needs_recovery", "needs_recovery is clear "
 		    "but the log is not empty: e2fsck -y and jbdctl replay "
 		    "replay it, the kernel would discard it");
-	if (j->source == JBD_SRC_INTERNAL)
+	if (j->via_backup)
+		add(a, JBD_WARNING, "journal_inode", "journal inode %u "
+		    "unusable (%s): log read through the superblock's backup "
+		    "(s_jnl_blocks); replay restores the inode", j->ino,
+		    error_message(j->inode_error));
+	else if (j->source == JBD_SRC_INTERNAL)
 		audit_backup(j, a);
 	if (j->source != JBD_SRC_EXTERNAL || !j->sb.blocktype)
 		return;
@@ -398,6 +419,13 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 	if (c->end.end != JBD_END_NO_MAGIC && c->end.end != JBD_END_SEQUENCE &&
 	    c->end.end != JBD_END_BLOCKTYPE)
 		return 0;
+	/* A log that went round the whole journal leaves no such area. */
+	if (c->walked >= len) {
+		f = add(c->a, JBD_WARNING, "log_lap", "the log is longer than "
+			"the journal: its last blocks run over its start");
+		at(f, c->end.jblk, true, c->end.tid);
+		return 0;
+	}
 	/* From the block after the end round to s_start: never walked. */
 	opts.area_start = jbd_log_next(sb, c->end.jblk);
 	opts.area_len = (sb->start - opts.area_start + len) % len;
@@ -443,6 +471,10 @@ static errcode_t audit_log(struct jbd_journal *j, struct audit_ctx *c)
 			on_end(c, &ev);
 			break;
 		}
+		if (ev.type == JBD_EV_DESCRIPTOR)
+			c->walked += 1 + ev.ntags;
+		else if (ev.type == JBD_EV_REVOKE_BLOCK || ev.type == JBD_EV_COMMIT)
+			c->walked++;
 		err = on_event(c, &ev);
 		if (err)
 			break;
@@ -489,9 +521,16 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
 		    "records of the next transaction; jbdctl replay refuses "
 		    "them (e2fsck replays them)");
+	if (a->plan_err && a->plan_err != JBD_ET_FAST_COMMIT)
+		add(a, JBD_ERROR, "recovery_refused", "replay refuses this "
+		    "journal: %s", error_message(a->plan_err));
 	if (a->plan_err)
 		return;
 	a->planned = true;
+	if (r->bad_logged_super)
+		add(a, JBD_ERROR, "logged_superblock", "the log replays a copy "
+		    "of block %u that holds no valid superblock: e2fsck stops "
+		    "after replaying it", SUPERBLOCK_OFFSET / j->blocksize);
 	a->target_err = jbd_recover_check_targets(j, r, &a->target_fsblk);
 	if (jbd_recovery_failed(r) && r->failure != JBD_RECOVERY_DATA_CSUM) {
 		f = add(a, JBD_ERROR, "recovery_failure", "recovery would fail "

@@ -52,6 +52,7 @@
 #define JBD2_USERS_MAX			48
 #define JBD2_UUID_SIZE			16
 #define JBD2_SUPERBLOCK_SIZE		1024
+#define JBD2_SB_V1_SIZE			0x24	/* up to s_feature_compat */
 
 /* journal_header_t: starts every log block. */
 struct jbd2_header {

@@ -131,33 +131,52 @@ static errcode_t map_extents(struct jbd_journal *j, struct map_build *mb)
 	return err;
 }
 
-/* Map the journal inode, as e2fsck_get_journal checks it. */
-static errcode_t map_internal(struct jbd_journal *j)
+/* While the backup is mapped, libext2fs reads it as the journal inode. */
+static errcode_t read_backup_inode(ext2_filsys fs, ext2_ino_t ino,
+				   struct ext2_inode *inode)
+{
+	struct jbd_journal *j = fs->priv_data;
+
+	if (!j || ino != j->ino)
+		return EXT2_ET_CALLBACK_NOTHANDLED;
+	*inode = j->backup_inode;
+	return 0;
+}
+
+/*
+ * Map one version of the journal inode (on disk, or the backup), with the
+ * checks of e2fsck_get_journal: in use, a regular file, not encrypted,
+ * every block inside the filesystem and no hole.  *ret_small: fewer than
+ * JBD2_MIN_JOURNAL_BLOCKS blocks, which e2fsck also calls unusable.
+ */
+static errcode_t map_inode(struct jbd_journal *j, const struct ext2_inode *inode,
+			   bool *ret_small)
 {
 	ext2_filsys fs = j->fs;
-	struct ext2_inode inode;
 	struct map_build mb = { .j = j };
 	uint64_t size;
 	errcode_t err;
 
-	j->ino = fs->super->s_journal_inum;
-	if (j->ino < 1 || j->ino > fs->super->s_inodes_count)
-		return JBD_ET_BAD_INODE;
-	err = ext2fs_read_inode(fs, j->ino, &inode);
-	if (err)
-		return err;
-	if (!inode.i_links_count || !LINUX_S_ISREG(inode.i_mode))
+	free(j->map);
+	j->map = NULL;
+	j->nmap = 0;
+	*ret_small = false;
+	if (!inode->i_links_count || !LINUX_S_ISREG(inode->i_mode))
 		return JBD_ET_NOT_REGULAR;
-	size = EXT2_I_SIZE(&inode) / fs->blocksize;
+	if (inode->i_flags & EXT4_ENCRYPT_FL)
+		return JBD_ET_ENCRYPTED;
+	size = EXT2_I_SIZE(inode) / fs->blocksize;
 	if (size > UINT32_MAX)
 		return JBD_ET_BAD_GEOMETRY;
+	*ret_small = size < JBD2_MIN_JOURNAL_BLOCKS;
 	j->nblocks = (uint32_t)size;
-	if (inode.i_flags & EXT4_EXTENTS_FL)
+	if (inode->i_flags & EXT4_EXTENTS_FL) {
 		err = map_extents(j, &mb);
-	else
+	} else {
 		err = ext2fs_block_iterate3(fs, j->ino, BLOCK_FLAG_READ_ONLY |
 					    BLOCK_FLAG_DATA_ONLY, NULL,
 					    map_one_block, &mb);
+	}
 	if (err)
 		return err;
 	if (mb.err)
@@ -165,6 +184,78 @@ static errcode_t map_internal(struct jbd_journal *j)
 	if ((uint64_t)mb.next < j->nblocks)
 		return JBD_ET_JOURNAL_HOLE;
 	return 0;
+}
+
+/*
+ * The inode e2fsck builds from the superblock's backup: i_block from
+ * s_jnl_blocks[0..14], the size from [15] (high) and [16], one link, a
+ * regular file of mode 0600, every other field (the flags too) zero.
+ */
+static void make_backup_inode(ext2_filsys fs, struct ext2_inode *inode)
+{
+	memset(inode, 0, sizeof(*inode));
+	memcpy(inode->i_block, fs->super->s_jnl_blocks, EXT2_N_BLOCKS * 4);
+	inode->i_size_high = fs->super->s_jnl_blocks[15];
+	inode->i_size = fs->super->s_jnl_blocks[16];
+	inode->i_links_count = 1;
+	inode->i_mode = LINUX_S_IFREG | 0600;
+}
+
+/*
+ * Map the journal inode, as e2fsck_get_journal does: an unusable inode
+ * (unreadable, not a regular file, encrypted, too small, a block outside
+ * the filesystem, a hole) is replaced by the backup in the superblock
+ * when s_jnl_backup_type says there is one.  Without a usable backup the
+ * inode's own problem is returned (a small inode is left to the journal
+ * superblock's checks).
+ */
+static errcode_t map_internal(struct jbd_journal *j)
+{
+	ext2_filsys fs = j->fs;
+	struct ext2_inode inode;
+	void *priv = fs->priv_data;
+	bool small = false, bsmall;
+	errcode_t err, berr;
+
+	j->ino = fs->super->s_journal_inum;
+	if (j->ino < 1 || j->ino > fs->super->s_inodes_count)
+		return JBD_ET_BAD_INODE;
+	err = ext2fs_read_inode(fs, j->ino, &inode);
+	if (!err)
+		err = map_inode(j, &inode, &small);
+	if ((!err && !small) ||
+	    fs->super->s_jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS)
+		return err;
+	make_backup_inode(fs, &j->backup_inode);
+	fs->priv_data = j;
+	fs->read_inode = read_backup_inode;
+	berr = map_inode(j, &j->backup_inode, &bsmall);
+	fs->read_inode = NULL;
+	fs->priv_data = priv;
+	if (!berr && !bsmall) {
+		j->via_backup = true;
+		j->inode_error = err ? err : JBD_ET_TOO_SHORT;
+		return 0;
+	}
+	if (!err) {	/* small, and no better backup: as before */
+		berr = map_inode(j, &inode, &small);
+		return berr;
+	}
+	return err;
+}
+
+errcode_t jbd_restore_journal_inode(struct jbd_journal *j)
+{
+	errcode_t err;
+
+	if (!j->via_backup)
+		return 0;
+	err = ext2fs_write_inode(j->fs, j->ino, &j->backup_inode);
+	if (!err)
+		err = jbd_flush(j);
+	if (!err)
+		j->via_backup = false;
+	return err;
 }
 
 /*
@@ -476,6 +567,9 @@ errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb)
 		return err;
 	err = jbd_read_blocks(j, j->sb_jblk, 1, block);
 	if (!err) {
+		if (j->sb_v2_cleared)
+			memset(block + JBD2_SB_V1_SIZE, 0,
+			       j->blocksize - JBD2_SB_V1_SIZE);
 		jbd_sb_encode(sb, block);
 		err = jbd_write_blocks(j, j->sb_jblk, 1, block);
 	}

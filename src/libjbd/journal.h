@@ -48,6 +48,14 @@ struct jbd_journal {
 	uint8_t sb_raw[JBD2_SUPERBLOCK_SIZE];
 	struct jbd_sb sb;
 	errcode_t sb_error;		/* why sb cannot be trusted, or 0 */
+	bool sb_v2_cleared;		/* recovery zeroed sb from s_feature_compat
+					   on, as e2fsck does (recover.c) */
+	/* Internal: the journal inode is unusable (inode_error says why) and
+	 * the log is read through the superblock's backup of its block map
+	 * (s_jnl_blocks), as e2fsck does; replay writes backup_inode back. */
+	bool via_backup;
+	errcode_t inode_error;
+	struct ext2_inode backup_inode;
 };
 
 #define JBD_OPEN_RW	0x1
@@ -77,7 +85,8 @@ errcode_t jbd_write_blocks(struct jbd_journal *j, uint32_t jblk,
 
 /*
  * Write sb as the journal superblock (bytes it does not describe kept as
- * on disk, a fresh checksum) and sync; j->sb follows.
+ * on disk, a fresh checksum; with sb_v2_cleared, every byte of the block
+ * from s_feature_compat on zeroed first) and sync; j->sb follows.
  */
 errcode_t jbd_write_superblock(struct jbd_journal *j, const struct jbd_sb *sb);
 
@@ -91,6 +100,12 @@ errcode_t jbd_flush(struct jbd_journal *j);
 /* Physical block holding journal block jblk. */
 errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,
 			   blk64_t *ret_pblk);
+
+/*
+ * Write the journal inode rebuilt from the backup (via_backup only), as
+ * e2fsck does before it replays, and sync.
+ */
+errcode_t jbd_restore_journal_inode(struct jbd_journal *j);
 
 /* Does the filesystem block fsblk hold part of the (internal) journal? */
 bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk);

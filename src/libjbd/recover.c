@@ -407,6 +407,115 @@ static errcode_t check_fast_commit(struct jbd_journal *j,
 	return err;
 }
 
+/*
+ * The superblock as e2fsck's journal load leaves it (e2fsck_journal_load,
+ * clear_v2_journal_fields): a V1 superblock with any V2 field set, or an
+ * internal V2 journal claiming several users, has every byte from
+ * s_feature_compat on zeroed before the log is read, so its features no
+ * longer count.  Only done when there is a log to recover: with nothing
+ * to replay, jbdctl writes nothing (verify reports the fields).
+ */
+static void e2fsck_journal_view(struct jbd_journal *j, bool recovering)
+{
+	struct jbd_sb *sb = &j->sb;
+	bool clear;
+
+	if (j->sb_v2_cleared || !recovering)
+		return;
+	if (sb->blocktype == JBD2_SUPERBLOCK_V1)
+		clear = sb->feature_compat || sb->feature_incompat ||
+			sb->feature_ro_compat || sb->nr_users;
+	else
+		clear = sb->nr_users > 1 && j->source == JBD_SRC_INTERNAL;
+	if (!clear)
+		return;
+	sb->feature_compat = sb->feature_incompat = sb->feature_ro_compat = 0;
+	memset(sb->uuid, 0, sizeof(sb->uuid));
+	sb->nr_users = sb->dynsuper = 0;
+	sb->max_transaction = sb->max_trans_data = 0;
+	sb->checksum_type = 0;
+	sb->num_fc_blks = sb->head = sb->checksum = 0;
+	memset(sb->users, 0, sizeof(sb->users));
+	sb->checksum_verdict = JBD_CSUM_NONE;
+	j->sb_v2_cleared = true;
+}
+
+/* Is there a log to recover, as e2fsck decides (needs_recovery, or s_start)? */
+static errcode_t recovering(struct jbd_journal *j, bool *ret)
+{
+	uint8_t fs_sb[SUPERBLOCK_SIZE];
+	errcode_t err = jbd_read_fs_super(j, fs_sb);
+
+	*ret = j->sb.start != 0 ||
+	       (le32_at(fs_sb + offsetof(struct ext2_super_block,
+					 s_feature_incompat)) &
+		EXT3_FEATURE_INCOMPAT_RECOVER);
+	return err;
+}
+
+/*
+ * Refusals of e2fsck's journal load that concern recovery only: an
+ * external journal shared by several filesystems (exit 12 there).
+ */
+static errcode_t check_load(struct jbd_journal *j)
+{
+	bool rec;
+	errcode_t err;
+
+	if (j->sb_error)
+		return j->sb_error;
+	if (!j->fs)
+		return JBD_ET_NEED_FS;
+	if (j->source != JBD_SRC_INTERNAL &&
+	    j->sb.blocktype == JBD2_SUPERBLOCK_V2 && j->sb.nr_users > 1)
+		return JBD_ET_MULTI_FS_USERS;
+	err = recovering(j, &rec);
+	if (!err)
+		e2fsck_journal_view(j, rec);
+	return err;
+}
+
+/*
+ * Would e2fsck's re-open after replay (ext2fs_open) take this primary
+ * superblock?  The checks that do not depend on the rest of the disk:
+ * the magic, a revision libext2fs knows, the same block size.
+ */
+static bool fs_super_valid(const struct jbd_journal *j, const uint8_t *sb)
+{
+	const struct ext2_super_block *es = (const void *)sb;
+
+	return ext2fs_le16_to_cpu(es->s_magic) == EXT2_SUPER_MAGIC &&
+	       ext2fs_le32_to_cpu(es->s_rev_level) <= EXT2_LIB_CURRENT_REV &&
+	       ext2fs_le32_to_cpu(es->s_log_block_size) ==
+	       j->fs->super->s_log_block_size;
+}
+
+/* Does the plan write a copy of the superblock's block that is no superblock? */
+static errcode_t check_logged_super(struct jbd_journal *j, struct jbd_recovery *r)
+{
+	uint64_t sb_blk = SUPERBLOCK_OFFSET / j->blocksize;
+	uint8_t *block;
+	size_t i;
+	errcode_t err;
+
+	for (i = 0; i < r->nplan && r->plan[i].fsblk != sb_blk; i++)
+		;
+	if (i == r->nplan)
+		return 0;
+	err = ext2fs_get_mem(j->blocksize, &block);
+	if (err)
+		return err;
+	err = jbd_read_blocks(j, r->plan[i].jblk, 1, block);
+	if (!err) {
+		if (r->plan[i].escape)
+			put_be32(block, JBD2_MAGIC_NUMBER);
+		r->bad_logged_super = !fs_super_valid(j, block +
+						      SUPERBLOCK_OFFSET % j->blocksize);
+	}
+	ext2fs_free_mem(&block);
+	return err;
+}
+
 static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 		      const struct jbd_known_verdicts *known, bool deferred,
 		      bool *ret_logged_twice)
@@ -415,10 +524,9 @@ static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 
 	*ret_logged_twice = false;
 	memset(r, 0, sizeof(*r));
-	if (j->sb_error)
-		return j->sb_error;
-	if (!j->fs)
-		return JBD_ET_NEED_FS;
+	err = check_load(j);
+	if (err)
+		return err;
 	err = jbd_read_fs_super(j, r->pre_sb);
 	if (err)
 		return err;
@@ -431,7 +539,10 @@ static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 		err = check_fast_commit(j, r);
 	if (err || r->failure != JBD_RECOVERY_OK)
 		return err;
-	return revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
+	err = revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
+	if (!err)
+		err = check_logged_super(j, r);
+	return err;
 }
 
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r)
@@ -454,6 +565,11 @@ errcode_t jbd_recover_plan_for_write(struct jbd_journal *j,
 	uint64_t fsblk;
 	errcode_t err;
 
+	err = check_load(j);
+	if (err) {
+		memset(r, 0, sizeof(*r));
+		return err;
+	}
 	if (!jbd_sb_has_csum_v2v3(&j->sb))
 		return jbd_recover_plan(j, r);	/* no data read either way */
 	err = plan(j, r, NULL, true, &logged_twice);
@@ -602,8 +718,10 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 	size_t i = 0;
 	errcode_t err = 0, close_err;
 
-	if (!r->nplan)
-		return 0;
+	/* e2fsck writes the journal inode back from its backup first. */
+	err = jbd_restore_journal_inode(j);
+	if (err || !r->nplan)
+		return err;
 	err = jbd_home_open(j, flags, &w);
 	if (err)
 		return err;
@@ -709,15 +827,24 @@ static void update_fs_super(uint8_t *sb, const struct jbd_recovery *r,
  * commit block left in the log; after a failed recovery e2fsck keeps the
  * old s_sequence.  A failed commit is recorded as s_errno -EINVAL, and
  * any s_errno is then moved into the filesystem's ERROR_FS and cleared.
+ * Nothing to recover (needs_recovery clear, s_start 0): only that last step.
  */
 errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
 			     uint64_t kbytes_written, time_t now)
 {
 	struct jbd_sb sb = j->sb;
 	uint8_t fs_sb[SUPERBLOCK_SIZE];
+	bool recovering = j->sb.start != 0 ||
+		(le32_at(r->pre_sb + SB_OFF(s_feature_incompat)) &
+		 EXT3_FEATURE_INCOMPAT_RECOVER);
 	errcode_t err;
 
-	if (!jbd_recovery_failed(r)) {
+	/*
+	 * needs_recovery clear and an empty log: e2fsck runs no recovery, only
+	 * its journal check, which moves s_errno into the filesystem and
+	 * leaves s_sequence as it is (e2fsck_check_ext3_journal).
+	 */
+	if (recovering && !jbd_recovery_failed(r)) {
 		sb.sequence = r->end_tid + 1;
 		if (r->failed_commit)
 			sb.errnum = -EINVAL;
@@ -729,6 +856,11 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 	err = jbd_read_fs_super(j, fs_sb);
 	if (err)
 		return err;
+	if (recovering && !fs_super_valid(j, fs_sb)) {
+		/* e2fsck marks the journal empty, then fails to re-open. */
+		err = jbd_write_superblock(j, &sb);
+		return err ? err : JBD_ET_BAD_LOGGED_SUPER;
+	}
 	update_fs_super(fs_sb, r, sb.errnum != 0, kbytes_written, now);
 	err = jbd_write_fs_super(j, fs_sb);
 	if (!err)

@@ -51,6 +51,10 @@ struct jbd_recovery {
 	bool failed_commit;		/* a commit failed its checksum ... */
 	uint32_t failed_tid;		/* ... in this transaction */
 	bool stale_end;			/* the log ended at an older commit */
+	bool bad_logged_super;		/* the copy of the superblock's block
+					   replay writes holds no valid
+					   superblock: e2fsck cannot re-open
+					   the filesystem after replaying it */
 	enum jbd_recovery_failure failure;
 	uint32_t failure_tid;
 	uint32_t failure_jblk;
@@ -118,6 +122,10 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 /*
  * Update the filesystem superblock (needs_recovery cleared, error state),
  * sync, then mark the journal empty with e2fsck's s_sequence, sync.
+ * When the replayed superblock is not a valid one (bad_logged_super),
+ * e2fsck marks the journal empty and stops at its re-open: the journal is
+ * marked empty, the superblock left as replayed, JBD_ET_BAD_LOGGED_SUPER
+ * returned.
  */
 errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
 			     uint64_t kbytes_written, time_t now);

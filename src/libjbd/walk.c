@@ -51,7 +51,10 @@ struct jbd_walk {
 
 	uint32_t next_jblk;		/* next block to read */
 	uint32_t tid;			/* tid expected next */
-	uint64_t consumed;		/* blocks of the log walked so far */
+	uint64_t tid_consumed;		/* blocks walked in the current tid */
+	uint8_t *seen;			/* header blocks met in this tid once it
+					   has gone round the log (bitmap) */
+	bool seen_active;
 	bool ended;
 	struct jbd_event end;		/* reported once the pending work is out */
 	bool end_pending;
@@ -163,6 +166,7 @@ void jbd_walk_end(struct jbd_walk *w)
 	free(w->tags);
 	free(w->data);
 	free(w->ahead);
+	free(w->seen);
 	free(w);
 }
 
@@ -281,7 +285,7 @@ static errcode_t on_descriptor(struct jbd_walk *w, struct jbd_event *ev)
 	}
 	if (!(w->flags & JBD_WALK_ALL) && w->ntags) {
 		w->next_jblk = jbd_log_next(w->sb, jblk);
-		w->consumed += w->ntags;
+		w->tid_consumed += w->ntags;
 	}
 	w->tag_next = 0;
 	if (!(w->flags & JBD_WALK_READ_DATA) || !w->ntags)
@@ -350,6 +354,8 @@ static void on_commit(struct jbd_walk *w, struct jbd_event *ev)
 	}
 	w->v1_crc = ~0U;
 	w->tid++;
+	w->tid_consumed = 0;
+	w->seen_active = false;
 }
 
 static bool emit_pending(struct jbd_walk *w, struct jbd_event *ev)
@@ -422,6 +428,39 @@ static errcode_t read_ahead(struct jbd_walk *w, uint32_t jblk)
 	return 0;
 }
 
+/*
+ * Does the walk repeat itself for ever?  The kernel and e2fsck have no
+ * guard: their scan goes on while blocks carry the magic and the expected
+ * tid.  The tid only grows (at each commit), so a walk that never ends
+ * stays in one tid, and within one tid it is a loop exactly when it meets
+ * a header block it has met before.  That cannot happen before the tid
+ * has gone round the whole log, so header blocks are only remembered from
+ * then on: a long log that ends (a descriptor whose blocks run past a
+ * lap, then a normal end) is no loop.  *ret_ok: false when this is one.
+ */
+static errcode_t check_loop(struct jbd_walk *w, bool *ret_ok)
+{
+	uint32_t b = w->next_jblk;
+	size_t bytes = ((size_t)w->log_end + 7) / 8;
+
+	*ret_ok = true;
+	if (!w->seen) {
+		w->seen = calloc(bytes, 1);
+		if (!w->seen)
+			return EXT2_ET_NO_MEMORY;
+	} else if (!w->seen_active) {
+		memset(w->seen, 0, bytes);
+	}
+	w->seen_active = true;
+	if (w->seen[b / 8] & (1U << (b % 8))) {
+		set_end(w, JBD_END_LOOP, b);
+		*ret_ok = false;
+		return 0;
+	}
+	w->seen[b / 8] |= (uint8_t)(1U << (b % 8));
+	return 0;
+}
+
 /* Read the next header block; false when the walk ends before it. */
 static errcode_t read_header(struct jbd_walk *w, bool *ret_got)
 {
@@ -436,9 +475,12 @@ static errcode_t read_header(struct jbd_walk *w, bool *ret_got)
 			return 0;
 		}
 		w->area_left--;
-	} else if (w->consumed > w->log_len) {
-		set_end(w, JBD_END_LOOP, w->next_jblk);
-		return 0;
+	} else if (w->tid_consumed > w->log_len) {
+		bool ok;
+
+		err = check_loop(w, &ok);
+		if (err || !ok)
+			return err;
 	}
 	w->block_jblk = w->next_jblk;
 	w->io_jblk = w->block_jblk;
@@ -449,7 +491,7 @@ static errcode_t read_header(struct jbd_walk *w, bool *ret_got)
 	if (err)
 		return err;
 	w->next_jblk = jbd_log_next(w->sb, w->next_jblk);
-	w->consumed++;
+	w->tid_consumed++;
 	*ret_got = true;
 	return 0;
 }

@@ -33,7 +33,8 @@ enum jbd_end_reason {
 	JBD_END_BLOCKTYPE,	/* a block type that cannot appear in the log */
 	JBD_END_BAD_R_COUNT,	/* not from the walker: a caller stopping at
 				   a revoke block with r_count_bad */
-	JBD_END_LOOP,		/* walked more blocks than the log holds */
+	JBD_END_LOOP,		/* the walk would repeat itself for ever: a
+				   header block met twice in one tid */
 	JBD_END_AREA,		/* JBD_WALK_ALL: reached the end of the area */
 };
 

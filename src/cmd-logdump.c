@@ -1,9 +1,11 @@
 /*
  * cmd-logdump.c: jbdctl logdump: every transaction, descriptor tag,
  * revoke record and commit of the log, in the words of debugfs logdump,
- * with checksum verdicts; or the same as one JSON document.
+ * with checksum verdicts; or the same as one JSON document.  The
+ * closing lines are the recovery verdict (libjbd verdict.c).
  *
- * This file prints walker events; it holds no journal logic.
+ * This file hands walker events to a printer (logdump-text.c or
+ * logdump-json.c); it holds no journal logic.
  */
 #include <getopt.h>
 #include <inttypes.h>

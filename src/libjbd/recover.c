@@ -496,9 +496,12 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk)
 {
-	blk64_t blocks = ext2fs_blocks_count(j->fs->super);
+	blk64_t blocks;
 	size_t i;
 
+	if (!j->fs)	/* a bare journal's plan is a forecast, never written */
+		return JBD_ET_NEED_FS;
+	blocks = ext2fs_blocks_count(j->fs->super);
 	for (i = 0; i < r->nplan; i++) {
 		*ret_fsblk = r->plan[i].fsblk;
 		if (r->plan[i].fsblk >= blocks)

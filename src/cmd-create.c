@@ -53,7 +53,7 @@ static int parse_options(struct create_opts *o, const struct jbd_cmd *cmd,
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "b:hj:l:ns:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:hj:l:ns:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			o->blocksize = optarg;
@@ -80,7 +80,7 @@ static int parse_options(struct create_opts *o, const struct jbd_cmd *cmd,
 			o->size = optarg;
 			break;
 		default:
-			return cmd_usage_error(cmd, "bad option");
+			return cmd_bad_option(cmd, opt, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -10,7 +10,7 @@
 
 #include "jbdctl.h"
 #include "util.h"
-#include "walk.h"
+#include "verdict.h"
 
 const char *const cmd_info_usage[] = {
 	"info [--json] [-j <journal>] <image>",
@@ -19,40 +19,6 @@ const char *const cmd_info_usage[] = {
 	"    --json\tprint one JSON document (see JSON OUTPUT in jbdctl(8))",
 	NULL
 };
-
-struct log_summary {
-	uint64_t committed;		/* transactions with a commit block */
-	uint32_t first_tid, last_tid;	/* of the committed ones */
-	uint64_t blocks;		/* tags in committed transactions */
-	struct jbd_event end;
-};
-
-static errcode_t summarize_log(struct jbd_journal *j, struct log_summary *s)
-{
-	struct jbd_walk *w;
-	struct jbd_event ev;
-	uint64_t pending = 0;
-	errcode_t err;
-
-	memset(s, 0, sizeof(*s));
-	err = jbd_walk_begin(j, NULL, &w);
-	if (err)
-		return err;
-	while (!(err = jbd_walk_next(w, &ev)) && ev.type != JBD_EV_END) {
-		if (ev.type == JBD_EV_TAG)
-			pending++;
-		if (ev.type != JBD_EV_COMMIT)
-			continue;
-		if (!s->committed++)
-			s->first_tid = ev.tid;
-		s->last_tid = ev.tid;
-		s->blocks += pending;
-		pending = 0;
-	}
-	s->end = ev;
-	jbd_walk_end(w);
-	return err;
-}
 
 static const char *source_name(enum jbd_source s)
 {
@@ -101,38 +67,36 @@ static void print_filesystem(struct out *o, const struct jbd_journal *j)
 	out_object_end(o);
 }
 
+/* The log's state: the recovery verdict, as replay -n would print it. */
 static void print_state(struct out *o, const struct jbd_journal *j,
-			const struct log_summary *s)
+			const struct jbd_verdict *v)
 {
-	char line[160];
+	char line[512], end[512], replay[512];
+	int n;
 
-	if (j->sb.start == 0)
+	if (!v->needs_replay && j->sb.start == 0)
 		snprintf(line, sizeof(line), "clean");
-	else if (!s->committed)
-		snprintf(line, sizeof(line),
-			 "needs recovery: 0 committed transactions");
-	else
-		snprintf(line, sizeof(line),
-			 "needs recovery: %llu committed transaction%s, "
-			 "sequence %u..%u, %llu blocks logged",
-			 (unsigned long long)s->committed,
-			 s->committed == 1 ? "" : "s", s->first_tid, s->last_tid,
-			 (unsigned long long)s->blocks);
+	else if (v->outcome == JBD_OUTCOME_REFUSED)
+		snprintf(line, sizeof(line), "needs recovery, which replay "
+			 "refuses: %s", error_message(v->refused));
+	else {
+		n = snprintf(line, sizeof(line), "needs recovery: %u "
+			     "transaction%s to replay", v->transactions,
+			     v->transactions == 1 ? "" : "s");
+		if (v->transactions && n > 0 && (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, ", sequence %u..%u, "
+				 "%llu blocks logged", v->first_tid, v->last_tid,
+				 (unsigned long long)v->tags);
+	}
+	verdict_end_text(v, end, sizeof(end));
+	verdict_summary_text(v, false, replay, sizeof(replay));
 	out_object_begin(o, "state");
 	out_bool(o, "clean", NULL, j->sb.start == 0);
-	out_u64(o, "committed_transactions", NULL, s->committed);
-	if (s->committed) {
-		out_u64(o, "first_sequence", NULL, s->first_tid);
-		out_u64(o, "last_sequence", NULL, s->last_tid);
-	} else {
-		out_null(o, "first_sequence", NULL);
-		out_null(o, "last_sequence", NULL);
-	}
-	out_u64(o, "blocks_logged", NULL, s->blocks);
-	out_str(o, "end_reason", NULL, jbd_end_reason_name(s->end.end));
-	out_u64(o, "end_journal_block", NULL, s->end.jblk);
 	out_str(o, "summary", "Journal state:", line);
+	out_str(o, "log_end", v->planned ? "Log end:" : NULL, end);
+	out_str(o, "replay", "Replay:", replay);
 	out_object_end(o);
+	print_verdict_json(o, v);
 }
 
 int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv)
@@ -145,13 +109,13 @@ int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv)
 	};
 	const char *journal = NULL;
 	struct jbd_journal *j;
-	struct log_summary sum;
+	struct jbd_verdict v;
 	struct out o;
 	bool json = false;
 	errcode_t err;
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cmd_print_usage(cmd);
@@ -163,7 +127,7 @@ int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return cmd_usage_error(cmd, "bad option");
+			return cmd_bad_option(cmd, c, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -179,16 +143,17 @@ int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv)
 	if (j->sb_error) {
 		status = report_sb_error(j);
 	} else {
-		err = summarize_log(j, &sum);
+		err = jbd_recovery_state(j, &v);
 		if (err) {
 			com_err(program_name, err, "while reading the log of '%s'",
 				j->journal_path);
 			status = jbd_exit_status(err);
 		} else {
-			print_state(&o, j, &sum);
+			print_state(&o, j, &v);
+			/* A read command: corruption is 4, a refusal for an
+			 * unsupported feature is not an error of info's. */
+			status = verdict_exit_status(&v, false) & JBD_EXIT_CORRUPT;
 		}
-		if (j->sb.checksum_verdict == JBD_CSUM_BAD)
-			status |= JBD_EXIT_CORRUPT;
 	}
 	out_finish(&o);
 	jbd_close(j);

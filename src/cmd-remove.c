@@ -96,7 +96,7 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 	errcode_t err;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "fhj:n", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":fhj:n", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			o.force = true;
@@ -111,7 +111,7 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 			o.dry_run = true;
 			break;
 		default:
-			return cmd_usage_error(cmd, "bad option");
+			return cmd_bad_option(cmd, opt, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -18,7 +18,7 @@
 #include "util.h"
 
 const char *const cmd_replay_usage[] = {
-	"replay [-fnpvC] [-j <journal>] [--undo <file>] [--buffered] <image> | -A [--fstab <file>]",
+	"replay [-fnpvC] [-j <journal>] [--undo <file>] [--buffered] [--json] <image> | -A [--fstab <file>]",
 	"replay the journal into the filesystem, as e2fsck -E journal_only does",
 	"-A, --all\tevery ext2/3/4 filesystem of the fstab with a pass number",
 	"    --buffered\twrite through the page cache, not with direct I/O",
@@ -26,6 +26,7 @@ const char *const cmd_replay_usage[] = {
 	"-f, --force\treplay even if the mount state cannot be determined",
 	"    --fstab <file>\twith -A: this fstab instead of /etc/fstab",
 	"-j, --journal <path>\texternal journal device or file",
+	"    --json\tprint the plan and the outcome as one JSON document",
 	"-n, --dry-run\tprint what would be written; write nothing",
 	"-p, --preen\tone line per filesystem, for boot scripts",
 	"    --undo <file>\tsave the overwritten blocks for e2undo(8)",
@@ -34,7 +35,7 @@ const char *const cmd_replay_usage[] = {
 };
 
 struct replay_opts {
-	bool dry_run, force, verbose, progress, preen, all, buffered;
+	bool dry_run, force, verbose, progress, preen, all, buffered, json;
 	const char *journal, *fstab;
 	const char *undo;
 	const char *image;
@@ -51,6 +52,7 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 		{ "fstab", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "preen", no_argument, NULL, 'p' },
 		{ "progress", no_argument, NULL, 'C' },
 		{ "undo", required_argument, NULL, 'U' },
@@ -59,7 +61,7 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "ACfhj:npv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ACfhj:npv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'A':
 			o->all = true;
@@ -85,6 +87,9 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 		case 'j':
 			o->journal = optarg;
 			break;
+		case 'J':
+			o->json = true;
+			break;
 		case 'n':
 			o->dry_run = true;
 			break;
@@ -95,11 +100,13 @@ static int parse_options(struct replay_opts *o, const struct jbd_cmd *cmd,
 			o->verbose = true;
 			break;
 		default:
-			return cmd_usage_error(cmd, "bad option");
+			return cmd_bad_option(cmd, opt, argv);
 		}
 	}
 	if (o->dry_run && o->undo)
 		return cmd_usage_error(cmd, "--undo writes; it cannot go with -n");
+	if (o->json && (o->preen || o->all))
+		return cmd_usage_error(cmd, "--json cannot go with -p or -A");
 	if (o->fstab && !o->all)
 		return cmd_usage_error(cmd, "--fstab goes with -A");
 	if (o->all) {
@@ -124,117 +131,155 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
-static const char *failure_text(enum jbd_recovery_failure f)
+/* The plan, as one JSON document (with -v, every block written). */
+static void report_json(const struct replay_opts *o, const struct jbd_verdict *v,
+			const struct jbd_recovery *r, int status)
 {
-	switch (f) {
-	case JBD_RECOVERY_OK:
-		return "none";
-	case JBD_RECOVERY_SCAN_CSUM:
-		return "a descriptor or revoke block has a bad checksum and a "
-		       "later commit is newer: the journal is corrupt, nothing "
-		       "is replayed";
-	case JBD_RECOVERY_DESCR_CSUM:
-		return "a descriptor block of a replayed transaction has a bad "
-		       "checksum: nothing is replayed";
-	case JBD_RECOVERY_REVOKE_COUNT:
-		return "a revoke block of a replayed transaction has r_count "
-		       "past its end: nothing is replayed";
-	case JBD_RECOVERY_DATA_CSUM:
-		return "logged blocks with a bad checksum are not replayed";
-	case JBD_RECOVERY_LOOP:
-		return "the log runs round the whole journal without ending: "
-		       "nothing is replayed";
+	bool written = !o->dry_run && v->outcome != JBD_OUTCOME_REFUSED &&
+		       v->outcome != JBD_OUTCOME_NOTHING;
+	struct out out;
+	size_t i;
+
+	out_init(&out, stdout, true);
+	out_begin(&out);
+	out_str(&out, "image", NULL, o->image);
+	out_bool(&out, "dry_run", NULL, o->dry_run);
+	print_verdict_json(&out, v);
+	if (o->verbose && r) {
+		out_list_begin(&out, "blocks", NULL);
+		for (i = 0; i < r->nplan; i++) {
+			out_object_begin(&out, NULL);
+			out_u64(&out, "fs_block", NULL, r->plan[i].fsblk);
+			out_u64(&out, "journal_block", NULL, r->plan[i].jblk);
+			out_u64(&out, "sequence", NULL, r->plan[i].tid);
+			out_bool(&out, "escaped", NULL, r->plan[i].escape);
+			out_object_end(&out);
+		}
+		out_list_end(&out);
 	}
-	return "unknown";
+	out_object_begin(&out, "outcome");
+	out_bool(&out, "written", NULL, written);
+	out_u64(&out, "blocks_written", NULL, written ? v->blocks : 0);
+	out_u64(&out, "sequence", NULL, written ? v->sequence_after :
+		v->sequence_before);
+	out_u64(&out, "exit_status", NULL, (uint64_t)status);
+	out_object_end(&out);
+	out_finish(&out);
 }
 
 /* What recovery found and will do (or did), on stdout. */
-static void report(const struct replay_opts *o, const struct jbd_recovery *r)
+static void report(const struct replay_opts *o, const struct jbd_verdict *v,
+		   const struct jbd_recovery *r)
 {
-	uint32_t ntx = r->end_tid - r->start_tid;
+	bool done = !o->dry_run;
+	char line[512];
 	size_t i;
 
-	if (jbd_recovery_failed(r))
-		ntx = 0;
 	if (o->preen) {
-		printf("%s: %s %u transaction%s, %zu block%s%s\n", o->image,
-		       o->dry_run ? "would replay" : "replayed", ntx,
-		       ntx == 1 ? "" : "s", r->nplan, r->nplan == 1 ? "" : "s",
-		       jbd_recovery_failed(r) || r->failed_commit ?
+		printf("%s: %s %u transaction%s, %" PRIu64 " block%s%s\n",
+		       o->image, done ? "replayed" : "would replay",
+		       v->transactions, v->transactions == 1 ? "" : "s",
+		       v->blocks, v->blocks == 1 ? "" : "s",
+		       jbd_verdict_corrupt(v) ?
 		       "; JOURNAL CORRUPT: run e2fsck -f" : "");
 		return;
 	}
 	for (i = 0; i < r->nbad; i++)
 		printf("%s: checksum error in the logged copy of block %" PRIu64
 		       ": not replayed\n", o->image, r->bad_fsblks[i]);
-	if (jbd_recovery_failed(r))
-		printf("%s: transaction %u, journal block %u: %s\n", o->image,
-		       r->failure_tid, r->failure_jblk, failure_text(r->failure));
-	if (r->failed_commit)
-		printf("%s: transaction %u has a bad commit checksum: replay "
-		       "stops before it and the filesystem is marked with "
-		       "errors\n", o->image, r->failed_tid);
-	if (r->stale_end)
-		printf("%s: transaction %u ends in stale blocks (older commit "
-		       "time): the log ends before it\n", o->image, r->end_tid);
+	if (v->end != JBD_LOGEND_CLEAN && v->end != JBD_LOGEND_EMPTY) {
+		verdict_end_text(v, line, sizeof(line));
+		printf("%s: %s\n", o->image, line);
+	}
 	if (o->verbose)
 		for (i = 0; i < r->nplan; i++)
 			printf("  block %" PRIu64 " <- journal block %u "
 			       "(transaction %u%s)\n", r->plan[i].fsblk,
 			       r->plan[i].jblk, r->plan[i].tid,
 			       r->plan[i].escape ? ", escaped" : "");
-	printf("%s: %s %u transaction%s", o->image,
-	       o->dry_run ? "would replay" : "replayed", ntx, ntx == 1 ? "" : "s");
-	if (ntx)
-		printf(" (sequence %u..%u)", r->start_tid, r->end_tid - 1);
-	printf(": %zu block%s %s, %" PRIu64 " revoked, %zu skipped; "
-	       "journal sequence %u -> %u\n", r->nplan,
-	       r->nplan == 1 ? "" : "s", o->dry_run ? "to write" : "written",
-	       r->revoked, r->nbad, r->start_tid,
-	       jbd_recovery_failed(r) ? r->start_tid : r->end_tid + 1);
+	verdict_summary_text(v, done, line, sizeof(line));
+	printf("%s: %s\n", o->image, line);
 }
 
-/*
- * Anything to do?  e2fsck replays when needs_recovery is set, and also
- * when it is clear but the log is not empty ("Run journal anyway").  A
- * journal error recorded in s_errno is moved into the filesystem either way.
- */
-static bool needs_work(const struct jbd_journal *j)
+/* Replay refuses: say why, on stderr, as the check that refused words it. */
+static void report_refusal(const struct replay_opts *o, struct jbd_journal *j,
+			   const struct jbd_verdict *v)
 {
-	return ext2fs_has_feature_journal_needs_recovery(j->fs->super) ||
-	       j->sb.start != 0 || j->sb.errnum != 0;
+	if (j->sb_error)
+		report_sb_error(j);
+	else if (v->refused == JBD_ET_SB_CSUM)
+		com_err(program_name, JBD_ET_SB_CSUM, "while reading the journal "
+			"superblock of '%s' (nothing written)", j->journal_path);
+	else if (v->refused_has_fsblk)
+		com_err(program_name, v->refused, "while checking block %" PRIu64
+			" before replaying '%s' (nothing written)",
+			v->refused_fsblk, o->image);
+	else
+		com_err(program_name, v->refused, "while reading the journal of "
+			"'%s' (nothing written)", o->image);
+}
+
+static void report_nothing(const struct replay_opts *o,
+			   const struct jbd_verdict *v)
+{
+	bool clean = !v->fs_state || !strcmp(v->fs_state, "clean");
+
+	if (o->preen && clean)
+		printf("%s: clean\n", o->image);
+	else if (o->preen)
+		printf("%s: journal clean; filesystem %s: run e2fsck -f\n",
+		       o->image, v->fs_state);
+	else if (clean)
+		printf("%s: journal is clean, nothing to replay\n", o->image);
+	else
+		printf("%s: journal is clean, nothing to replay; the filesystem "
+		       "is %s\n", o->image, v->fs_state);
 }
 
 static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 {
 	const char *mode = NULL;
 	struct jbd_recovery r;
-	uint64_t bad = 0;
-	errcode_t err;
+	struct jbd_verdict v;
+	errcode_t err = 0;
 	int status;
 
-	err = o->dry_run ? jbd_recover_plan(j, &r) :
-			   jbd_recover_plan_for_write(j, &r);
+	memset(&r, 0, sizeof(r));
+	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD)
+		err = o->dry_run ? jbd_recover_plan(j, &r) :
+				   jbd_recover_plan_for_write(j, &r);
+	err = jbd_verdict_from(j, &r, err, &v);
 	if (err) {
 		com_err(program_name, err, "while reading the journal of '%s'",
 			o->image);
 		jbd_recovery_free(&r);
 		return jbd_exit_status(err);
 	}
-	err = jbd_recover_check_targets(j, &r, &bad);
-	if (err) {
-		com_err(program_name, err, "while checking block %" PRIu64
-			" before replaying '%s' (nothing written)", bad, o->image);
+	if (v.outcome == JBD_OUTCOME_REFUSED) {
+		report_refusal(o, j, &v);
+		status = verdict_exit_status(&v, false);
+		if (o->json)
+			report_json(o, &v, NULL, status);
 		jbd_recovery_free(&r);
-		return JBD_EXIT_CORRUPT;
+		return status;
 	}
-	status = JBD_EXIT_OK;
+	if (v.outcome == JBD_OUTCOME_NOTHING) {
+		if (o->json)
+			report_json(o, &v, NULL, JBD_EXIT_OK);
+		else
+			report_nothing(o, &v);
+		jbd_recovery_free(&r);
+		return JBD_EXIT_OK;
+	}
 	if (!o->dry_run) {
-		if (!o->preen)
+		if (!o->preen && !o->json)
 			printf("%s: recovering journal\n", o->image);
 		err = jbd_recover_write(j, &r, o->buffered ? JBD_HOME_BUFFERED : 0,
 					o->progress && isatty(2) ?
 					show_progress : NULL, NULL, &mode);
+		/* Writing can find a bad data checksum: the verdict follows. */
+		if (!err)
+			err = jbd_verdict_from(j, &r, 0, &v);
 		if (!err)
 			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
 						 j->blocksize / 1024, time(NULL));
@@ -246,13 +291,13 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 			return err == JBD_ET_BAD_LOGGED_SUPER ?
 			       JBD_EXIT_CHANGED | JBD_EXIT_CORRUPT : JBD_EXIT_ERROR;
 		}
-		status |= JBD_EXIT_CHANGED;
 	}
-	/* (Writing can find a bad data checksum: see the outcome after it.) */
-	if (jbd_recovery_failed(&r) || r.failed_commit)
-		status |= JBD_EXIT_CORRUPT;
-	report(o, &r);
-	if (o->verbose && mode)
+	status = verdict_exit_status(&v, !o->dry_run);
+	if (o->json)
+		report_json(o, &v, &r, status);
+	else
+		report(o, &v, &r);
+	if (o->verbose && mode && !o->json)
 		printf("%s: home blocks written %s\n", o->image, mode);
 	jbd_recovery_free(&r);
 	return status;
@@ -292,20 +337,6 @@ static int replay_one(const struct replay_opts *o)
 		com_err(program_name, JBD_ET_NEED_FS, "while opening '%s'",
 			o->image);
 		status = JBD_EXIT_ERROR;
-	} else if (j->sb_error) {
-		/* Replay writes nothing to a journal it cannot trust: a corrupt
-		 * superblock (bad magic too) is corruption, exit 4. */
-		status = report_sb_error(j);
-		if (j->sb_error == JBD_ET_BAD_MAGIC)
-			status = JBD_EXIT_CORRUPT;
-	} else if (j->sb.checksum_verdict == JBD_CSUM_BAD) {
-		com_err(program_name, JBD_ET_SB_CSUM, "while reading the journal "
-			"superblock of '%s' (nothing written)", j->journal_path);
-		status = JBD_EXIT_CORRUPT;
-	} else if (!needs_work(j)) {
-		printf("%s: %s\n", o->image, o->preen ? "clean" :
-		       "journal is clean, nothing to replay");
-		status = JBD_EXIT_OK;
 	} else {
 		status = run_replay(o, j);
 	}

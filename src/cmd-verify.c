@@ -25,60 +25,17 @@ const char *const cmd_verify_usage[] = {
 static const char *const severity_name[] = {
 	[JBD_INFO] = "info", [JBD_WARNING] = "warning", [JBD_ERROR] = "error" };
 
-static const char *end_state(const struct jbd_journal *j,
-			     const struct jbd_recovery *r)
+/* What replay would do: the verdict, as replay -n prints it. */
+static void print_replay(struct out *o, const struct jbd_verdict *v,
+			 const char *image)
 {
-	if (jbd_recovery_failed(r))
-		return "not clean";
-	if (r->failed_commit || j->sb.errnum)
-		return "clean with errors";
-	return "clean";
-}
+	char line[512];
 
-/* Replay's "journal is clean, nothing to replay". */
-static bool nothing_to_do(const struct jbd_journal *j)
-{
-	return !ext2fs_has_feature_journal_needs_recovery(j->fs->super) &&
-	       j->sb.start == 0 && j->sb.errnum == 0;
-}
-
-static void print_replay(struct out *o, const struct jbd_journal *j,
-			 const struct jbd_audit *a, const char *image)
-{
-	const struct jbd_recovery *r = &a->plan;
-	uint32_t ntx = jbd_recovery_failed(r) ? 0 : r->end_tid - r->start_tid;
-
-	out_object_begin(o, "replay");
-	out_bool(o, "planned", NULL, a->planned);
-	if (!a->planned) {
-		out_object_end(o);
-		return;
-	}
-	out_u64(o, "transactions", NULL, ntx);
-	out_u64(o, "first_sequence", NULL, r->start_tid);
-	out_u64(o, "end_sequence", NULL, r->end_tid);
-	out_u64(o, "blocks_to_write", NULL, r->nplan);
-	out_u64(o, "revoked", NULL, r->revoked);
-	out_u64(o, "skipped", NULL, r->nbad);
-	out_bool(o, "would_refuse", NULL, a->target_err != 0);
-	out_str(o, "end_state", NULL, end_state(j, r));
-	out_u64(o, "sequence_after", NULL,
-		jbd_recovery_failed(r) || nothing_to_do(j) ?
-		r->start_tid : r->end_tid + 1);
-	out_object_end(o);
+	print_verdict_json(o, v);
 	if (o->json)
 		return;
-	if (a->target_err)
-		printf("%s: replay would refuse to write: block %" PRIu64 " (%s)\n",
-		       image, a->target_fsblk, error_message(a->target_err));
-	else if (nothing_to_do(j))
-		printf("%s: replay: nothing to replay\n", image);
-	else
-		printf("%s: replay would write %zu block%s from %u "
-		       "transaction%s (%" PRIu64 " revoked, %zu skipped); the "
-		       "filesystem would be %s\n", image, r->nplan,
-		       r->nplan == 1 ? "" : "s", ntx, ntx == 1 ? "" : "s",
-		       r->revoked, r->nbad, end_state(j, r));
+	verdict_summary_text(v, false, line, sizeof(line));
+	printf("%s: replay: %s\n", image, line);
 }
 
 static void print_findings(struct out *o, const struct jbd_audit *a,
@@ -130,12 +87,13 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 	bool json = false, strict = false, verbose = false;
 	struct jbd_journal *j;
 	struct jbd_audit a;
+	struct jbd_verdict v;
 	struct out o;
 	size_t errors, warnings;
 	errcode_t err;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "hj:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hj:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			cmd_print_usage(cmd);
@@ -153,7 +111,7 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			return cmd_usage_error(cmd, "bad option");
+			return cmd_bad_option(cmd, opt, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -162,6 +120,9 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 	if (status)
 		return status;
 	err = jbd_audit(j, strict ? JBD_AUDIT_STRICT : 0, &a);
+	if (!err)
+		err = jbd_verdict_from(j, &a.plan, a.log_checked && j->fs ?
+				       a.plan_err : 0, &v);
 	if (err) {
 		com_err(program_name, err, "while verifying the journal of '%s'",
 			argv[optind]);
@@ -175,7 +136,8 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 	if (json && j->sb.blocktype)
 		print_superblock(&o, j);
 	print_findings(&o, &a, argv[optind], verbose);
-	print_replay(&o, j, &a, argv[optind]);
+	if (j->fs)
+		print_replay(&o, &v, argv[optind]);
 	errors = jbd_audit_count(&a, JBD_ERROR);
 	warnings = jbd_audit_count(&a, JBD_WARNING);
 	out_u64(&o, "errors", NULL, errors);
@@ -188,7 +150,10 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 		       errors, errors == 1 ? "" : "s", warnings,
 		       warnings == 1 ? "" : "s", jbd_audit_count(&a, JBD_INFO),
 		       jbd_audit_count(&a, JBD_INFO) == 1 ? "" : "s");
+	/* Never less than replay -n: its status, and 4 for any error. */
 	status = errors || (strict && warnings) ? JBD_EXIT_CORRUPT : JBD_EXIT_OK;
+	if (j->fs)
+		status |= verdict_exit_status(&v, false);
 	jbd_audit_free(&a);
 	jbd_close(j);
 	return status;

@@ -2,6 +2,7 @@
  * jbdctl.c: main, the command table, help and exit status.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "jbd-err.h"
 #include "jbdctl.h"
+#include "verdict.h"
 
 const char *program_name = "jbdctl";
 
@@ -69,6 +71,21 @@ int cmd_usage_error(const struct jbd_cmd *cmd, const char *fmt, ...)
 	return JBD_EXIT_USAGE;
 }
 
+int cmd_bad_option(const struct jbd_cmd *cmd, int opt, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	bool is_long = arg && arg[0] == '-' && arg[1] == '-';
+
+	if (opt == ':' && is_long)
+		return cmd_usage_error(cmd, "option '%s' requires an argument", arg);
+	if (opt == ':')
+		return cmd_usage_error(cmd, "option requires an argument -- '%c'",
+				       optopt);
+	if (is_long || !optopt)
+		return cmd_usage_error(cmd, "unrecognized option '%s'", arg);
+	return cmd_usage_error(cmd, "invalid option -- '%c'", optopt);
+}
+
 int jbd_exit_status(errcode_t err)
 {
 	switch (err) {
@@ -85,10 +102,30 @@ int jbd_exit_status(errcode_t err)
 	case JBD_ET_ENCRYPTED:
 	case JBD_ET_CORRUPT_LOG:
 	case JBD_ET_BAD_BLOCKSIZE:
+	case JBD_ET_BAD_MAGIC:		/* e2fsck: "invalid journal" */
+	case JBD_ET_BAD_INODE:		/* s_journal_inum past s_inodes_count */
+	case JBD_ET_BLOCK_RANGE:	/* a journal too small for its blocks */
+	case JBD_ET_TARGET_RANGE:
+	case JBD_ET_TARGET_JOURNAL:
 		return JBD_EXIT_CORRUPT;
 	default:
 		return JBD_EXIT_ERROR;
 	}
+}
+
+int verdict_exit_status(const struct jbd_verdict *v, bool writes)
+{
+	switch (v->outcome) {
+	case JBD_OUTCOME_NOTHING:
+		return JBD_EXIT_OK;
+	case JBD_OUTCOME_REPLAY:
+		return writes ? JBD_EXIT_CHANGED : JBD_EXIT_OK;
+	case JBD_OUTCOME_DAMAGED:
+		return JBD_EXIT_CORRUPT | (writes ? JBD_EXIT_CHANGED : 0);
+	case JBD_OUTCOME_REFUSED:
+		return jbd_exit_status(v->refused);
+	}
+	return JBD_EXIT_ERROR;
 }
 
 static void print_main_usage(FILE *f)
@@ -124,6 +161,7 @@ int main(int argc, char **argv)
 	const struct jbd_cmd *cmd;
 	size_t i;
 
+	opterr = 0;	/* commands report bad options themselves: one line */
 	add_error_table(&et_jbd_error_table);
 	add_error_table(&et_ext2_error_table);
 

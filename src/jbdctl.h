@@ -12,6 +12,7 @@
 #ifndef JBDCTL_H
 #define JBDCTL_H
 
+#include <stdbool.h>
 #include <ext2fs/ext2fs.h>
 
 /* Exit statuses: fsck's bit flags, OR-able. */
@@ -52,7 +53,19 @@ void cmd_print_usage(const struct jbd_cmd *cmd);
 /* Report a usage error on stderr; returns JBD_EXIT_USAGE. */
 int cmd_usage_error(const struct jbd_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Report what getopt_long (optstring starting with ':') returned for a bad
+ * option, one line as util-linux tools print it; returns JBD_EXIT_USAGE.
+ */
+int cmd_bad_option(const struct jbd_cmd *cmd, int opt, char **argv);
 /* Exit status for a failure: 4 for journal corruption, 8 otherwise. */
 int jbd_exit_status(errcode_t err);
+
+/*
+ * Exit status from the recovery verdict (the table in jbdctl(8), EXIT
+ * STATUS): what replay exits, with bit 1 only when it writes.
+ */
+struct jbd_verdict;
+int verdict_exit_status(const struct jbd_verdict *v, bool writes);
 
 #endif

@@ -59,14 +59,12 @@ static void free_tx(struct json_tx *tx)
 
 static void print_flags(struct out *o, uint32_t flags)
 {
-	static const char *const names[] = {
-		"escape", "same_uuid", "deleted", "last_tag" };
 	unsigned int i;
 
 	out_list_begin(o, "flags", NULL);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < LOGDUMP_NFLAGS; i++)
 		if (flags & (1U << i))
-			out_str(o, NULL, NULL, names[i]);
+			out_str(o, NULL, NULL, logdump_flag_names[i]);
 	out_list_end(o);
 	out_u64(o, "flags_value", NULL, flags);
 }
@@ -214,15 +212,13 @@ static bool add_block(struct logdump_ctx *c, const struct jbd_event *ev)
 	b.ev.block = NULL;
 	if (c->ino && ev->block) {
 		b.has_inode = true;
-		decode_inode(ev->block + c->inode_offset, &b.inode);
+		logdump_decode_inode(ev->block + c->inode_offset, &b.inode);
 	}
 	if (c->contents && ev->block) {
 		b.data = malloc(c->j->blocksize);
 		if (!b.data)
 			return false;
-		memcpy(b.data, ev->block, c->j->blocksize);
-		if (ev->flags & JBD2_FLAG_ESCAPE)
-			put_be32(b.data, JBD2_MAGIC_NUMBER);
+		logdump_restore_block(ev, c->j->blocksize, b.data);
 	}
 	if (PUSH(tx->blocks, tx->nblocks, tx->cap_blocks, b))
 		return true;

@@ -1,5 +1,10 @@
 /*
- * logdump.h: what the logdump text and JSON printers share.
+ * logdump.h: logdump's context, its two printers and what they share.
+ *
+ * cmd-logdump.c walks the log once and hands every event to one printer
+ * (logdump-text.c or logdump-json.c), then the recovery verdict.  The
+ * printers share only logdump-fields.c; a new way of showing a logged
+ * block (a decoder, say) goes there, and each printer calls it.
  */
 #ifndef JBD_LOGDUMP_H
 #define JBD_LOGDUMP_H
@@ -9,6 +14,7 @@
 
 #include "journal.h"
 #include "output.h"
+#include "verdict.h"
 #include "walk.h"
 
 struct logdump_ctx {
@@ -38,9 +44,22 @@ struct inode_fields {
 	uint32_t flags;
 };
 
-void decode_inode(const uint8_t *buf, struct inode_fields *f);
+/* logdump-fields.c: shared by both printers. */
+#define LOGDUMP_NFLAGS 4
+extern const char *const logdump_flag_names[LOGDUMP_NFLAGS];	/* t_flags bits */
+void logdump_decode_inode(const uint8_t *buf, struct inode_fields *f);
 bool logdump_wants(const struct logdump_ctx *c, const struct jbd_event *ev);
+/* -b: is the block marked in the logged copy of its group's block bitmap? */
+bool logdump_bitmap_bit(const struct logdump_ctx *c, const uint8_t *bitmap);
+/* The logged block as it belongs on disk (escaped magic restored). */
+void logdump_restore_block(const struct jbd_event *ev, uint32_t bs, uint8_t *out);
+void logdump_format_time(char *buf, size_t len, uint64_t sec);
 
+/* logdump-text.c */
+void text_event(struct logdump_ctx *c, const struct jbd_event *ev);
+void text_verdict(struct logdump_ctx *c, const struct jbd_verdict *v);
+
+/* logdump-json.c */
 void json_begin(struct logdump_ctx *c);
 /* False when out of memory. */
 bool json_event(struct logdump_ctx *c, const struct jbd_event *ev);

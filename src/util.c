@@ -27,6 +27,27 @@ bool parse_u64(const char *s, uint64_t *ret)
 	return true;
 }
 
+/*
+ * With -j, did opening fail on the filesystem rather than on the journal?
+ * Some answers are about the filesystem by their nature; otherwise the
+ * filesystem is opened alone: if that fails too (a bad superblock, say),
+ * the journal is not to blame.
+ */
+static bool image_at_fault(const char *image, errcode_t err)
+{
+	struct jbd_journal *j;
+	errcode_t ierr;
+
+	if (err == JBD_ET_NO_JOURNAL || err == JBD_ET_INTERNAL_JOURNAL)
+		return true;
+	ierr = jbd_open(image, NULL, 0, &j);
+	if (!ierr) {
+		jbd_close(j);
+		return false;
+	}
+	return ierr != JBD_ET_EXTERNAL_NEEDED;
+}
+
 int open_journal_or_report(const char *image, const char *journal, int flags,
 			   struct jbd_journal **ret)
 {
@@ -34,7 +55,7 @@ int open_journal_or_report(const char *image, const char *journal, int flags,
 
 	if (!err)
 		return 0;
-	if (journal && err != JBD_ET_NO_JOURNAL)
+	if (journal && !image_at_fault(image, err))
 		com_err(program_name, err, "while opening journal '%s' of '%s'",
 			journal, image);
 	else

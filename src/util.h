@@ -9,6 +9,7 @@
 
 #include "journal.h"
 #include "output.h"
+#include "verdict.h"
 
 /* Parse a whole unsigned number (decimal, 0x hex or 0 octal). */
 bool parse_u64(const char *s, uint64_t *ret);
@@ -32,5 +33,13 @@ int check_mount(const char *path, bool allow_ro, bool force);
 
 /* The journal superblock, every field: shared by info and logdump -S. */
 void print_superblock(struct out *o, const struct jbd_journal *j);
+
+/* The recovery verdict (verdict-print.c): the "verdict" JSON object... */
+void print_verdict_json(struct out *o, const struct jbd_verdict *v);
+/* ... where and why the log ends, in one sentence ... */
+void verdict_end_text(const struct jbd_verdict *v, char *buf, size_t len);
+/* ... and what replay would do (done: did), in one sentence. */
+void verdict_summary_text(const struct jbd_verdict *v, bool done, char *buf,
+			  size_t len);
 
 #endif

@@ -13,7 +13,7 @@ facts_state() {
 		n++; if (n == 1) first = $2; last = $2; total += blocks[$2] }
 	END {
 		if (clean) { print "clean"; exit }
-		printf "needs recovery: %d committed transaction%s, sequence %s..%s, %d blocks logged\n",
+		printf "needs recovery: %d transaction%s to replay, sequence %s..%s, %d blocks logged\n",
 			n, n == 1 ? "" : "s", first, last, total
 	}' "$FIXTURES/$1.facts"
 }
@@ -44,7 +44,7 @@ facts_state() {
 	assert_equal "$(jq -r .superblock.start <<<"$output")" 0
 }
 
-@test "info --json: one document with version 1 and the three parts" {
+@test "info --json: one document with version 1, the three parts and the recovery verdict" {
 	img=$(fixture revoke)
 	run -0 jbdctl info --json "$img"
 	jq -e '.version == 1 and (.superblock | type) == "object"
@@ -52,9 +52,11 @@ facts_state() {
 		and (.superblock.features | type) == "array"
 		and .superblock.checksum_ok == true
 		and .filesystem.needs_recovery == true
-		and .state.committed_transactions == 3
-		and .state.first_sequence == 1 and .state.last_sequence == 3
-		and .state.blocks_logged == 4' <<<"$output"
+		and .verdict.transactions == 3
+		and .verdict.first_sequence == 1 and .verdict.last_sequence == 3
+		and .verdict.blocks_logged == 4 and .verdict.blocks_to_write == 3
+		and .verdict.end.reason == "uncommitted"
+		and .verdict.end.journal_block == 11 and .verdict.sequence_after == 5' <<<"$output"
 }
 
 @test "info: an external journal is read through -j and described as external" {

@@ -165,5 +165,5 @@ logged_sha256() {
 	# debugfs announces the journal device's ext2 superblock; we do not.
 	diff -u <(debugfs -R "logdump -f $jnl" "$img" 2>/dev/null |
 			sed -e '/^Ext2 superblock header found\.$/d' -e '$a\') \
-		<(printf '%s\n' "$output" | sed -E 's/, checksum [a-zA-Z ]+$//')
+		<(printf '%s\n' "$output" | sed -E -e 's/, checksum [a-zA-Z ]+$//' -e '/^Recovery: /d')
 }

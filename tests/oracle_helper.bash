@@ -83,6 +83,7 @@ END { if (clean && !ended) print "Journal is clean (s_start is 0): the log is em
 # "  (no tag has LAST_TAG ...)" note.
 JBDCTL_TEXT_SED='
 /^  Commit time /d
+/^Recovery: /d
 /^  \(no tag has LAST_TAG/d
 s/, checksum [^,()]*$//
 s/ \(flags (0x[0-9a-f]+):[^)]*\)/ (flags \1)/

@@ -33,7 +33,7 @@ assert_error_at() {
 	done
 }
 
-@test "verify: every corpus image is well formed (exit 0)" {
+@test "verify: every corpus image is well formed (exit 0); live fast commits are refused as replay refuses them (exit 8)" {
 	require_corpus
 	for f in "$CORPUS"/*.crash.img.zst; do
 		name=$(basename "$f" .img.zst)
@@ -42,7 +42,12 @@ assert_error_at() {
 		[ "$name" = external-journal.crash ] &&
 			opt="-j $(corpus_image external-journal.journal)"
 		verify_unchanged $opt "$img"
-		[ "$status" -eq 0 ] || { echo "$name: status $status"; echo "$output"; return 1; }
+		want=0
+		# jbdctl replay does not replay fast-commit records yet (exit 8):
+		# verify says so instead of calling the journal fine.
+		[ "$name" = fast-commit.crash ] && want=8
+		[ "$status" -eq $want ] || { echo "$name: status $status"; echo "$output"; return 1; }
+		[[ "$output" == *"journal is well formed"* ]]
 		rm -f "$img"*
 	done
 }
@@ -50,9 +55,9 @@ assert_error_at() {
 @test "verify: the replay forecast is what replay then does" {
 	img=$(fixture revoke)
 	run -0 jbdctl verify --json "$img"
-	jq -e '.replay.transactions == 3 and .replay.blocks_to_write == 3
-		and .replay.revoked == 1 and .replay.end_state == "clean"
-		and .replay.sequence_after == 5 and .errors == 0' <<<"$output"
+	jq -e '.verdict.transactions == 3 and .verdict.blocks_to_write == 3
+		and .verdict.revoked == 1 and .verdict.filesystem_state == "clean"
+		and .verdict.sequence_after == 5 and .errors == 0' <<<"$output"
 	run -1 jbdctl replay "$img"
 	[[ "$output" == *"replayed 3 transactions (sequence 1..3): 3 blocks written, 1 revoked, 0 skipped; journal sequence 1 -> 5"* ]]
 }
@@ -147,7 +152,7 @@ assert_error_at() {
 	verify_unchanged "$img"
 	[ "$status" -eq 4 ]
 	assert_error_at "$b" tag_target_range
-	[[ "$output" == *"replay would refuse to write: block 1048576"* ]]
+	[[ "$output" == *"replay would refuse: block 1048576 (Journal tag names a block outside the filesystem)"* ]]
 }
 
 @test "verify: an uncommitted tail is a note, not an error" {
@@ -183,7 +188,8 @@ assert_error_at() {
 		and ([.problems[] | select(.kind == "commit_checksum")][0] |
 		     .severity == "error" and .journal_block == $b and .sequence == 2
 		     and (.message | length) > 0)
-		and .replay.end_state == "clean with errors"' <<<"$output"
+		and .verdict.filesystem_state == "clean with errors"
+		and .verdict.failed_commit == 2' <<<"$output"
 }
 
 @test "verify -v: the notes are printed too; without -v they are only counted" {
@@ -192,5 +198,6 @@ assert_error_at() {
 	[[ "$output" != *"info: "* ]]
 	[[ "$output" == *"1 note"* ]]
 	run -0 jbdctl verify -v "$img"
-	[[ "$output" == *"info: the log ends at a block without the journal magic (log_end)"* ]]
+	# The torn tail in the words of the recovery verdict (issue 12).
+	[[ "$output" == *"info: transaction 3 has no commit block and is not replayed (log_end)"* ]]
 }

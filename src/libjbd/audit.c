@@ -489,12 +489,18 @@ static void classify(struct audit_ctx *c)
 	const struct jbd_recovery *r = &c->a->plan;
 	size_t i;
 
+	/* The log ends where recovery stops, at a torn tail or stale
+	 * blocks: what lies past that end is no damage of the log's. */
+	bool normal_end = c->a->planned && !jbd_recovery_failed(r) &&
+			  !r->failed_commit;
+
 	for (i = 0; i < c->npend; i++) {
 		struct jbd_finding *f = &c->a->findings[c->pend[i].finding];
 		bool replayed = c->a->planned && tid_geq(f->tid, r->start_tid) &&
 				tid_gt(r->end_tid, f->tid);
 
-		if (!replayed && c->pend[i].event > c->last_good_commit)
+		if (!replayed && (normal_end ||
+				  c->pend[i].event > c->last_good_commit))
 			f->severity = JBD_INFO;
 	}
 }
@@ -504,6 +510,30 @@ static int cmp_jblk(const void *a, const void *b)
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* The log_end note where recovery's end says more: in its words. */
+static void name_log_end(struct jbd_audit *a, const struct jbd_recovery *r)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfindings; i++) {
+		struct jbd_finding *f = &a->findings[i];
+
+		if (strcmp(f->kind, "log_end"))
+			continue;
+		if (r->stale_end) {
+			snprintf(f->message, sizeof(f->message), "the log ends "
+				 "at the stale blocks of transaction %u",
+				 r->end_tid);
+			at(f, r->end.jblk, true, r->end_tid);
+		} else {
+			snprintf(f->message, sizeof(f->message), "transaction "
+				 "%u has no commit block and is not replayed",
+				 r->end_tid);
+			at(f, r->uncommitted_jblk, true, r->end_tid);
+		}
+	}
 }
 
 /* The plan, from the data verdicts the audit walk already has. */
@@ -543,6 +573,9 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 			"errors");
 		at(f, r->end.jblk, true, r->failed_tid);
 	}
+	if (!jbd_recovery_failed(r) && !r->failed_commit &&
+	    (r->stale_end || r->uncommitted))
+		name_log_end(a, r);
 	if (r->stale_end) {
 		f = add(a, JBD_INFO, "stale_end", "older commit time after a bad "
 			"checksum: stale blocks, the log ends here");

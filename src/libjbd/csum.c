@@ -90,3 +90,11 @@ uint32_t jbd_data_csum(uint32_t seed, uint32_t tid, const void *block,
 	put_be32(be_tid, tid);
 	return jbd_crc32c(jbd_crc32c(seed, be_tid, 4), block, blocksize);
 }
+
+uint32_t jbd_tag_csum(uint32_t seed, uint32_t tid, const void *block,
+		      size_t blocksize, bool v2)
+{
+	uint32_t c = jbd_data_csum(seed, tid, block, blocksize);
+
+	return v2 ? c & 0xFFFF : c;
+}

@@ -5,6 +5,7 @@
 #ifndef JBD_CSUM_H
 #define JBD_CSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,12 @@ uint32_t jbd_commit_csum(uint32_t seed, const void *block, size_t blocksize);
 /* v2/v3 data block tag: crc32c(crc32c(seed, be32 tid), logged copy). */
 uint32_t jbd_data_csum(uint32_t seed, uint32_t tid, const void *block,
 		       size_t blocksize);
+
+/*
+ * The data checksum as a tag stores it: csum v3 keeps all 32 bits, v2
+ * the low 16.  Compare a tag's t_checksum with this and nothing else.
+ */
+uint32_t jbd_tag_csum(uint32_t seed, uint32_t tid, const void *block,
+		      size_t blocksize, bool v2);
 
 #endif

@@ -185,6 +185,16 @@ static inline void put_be64(void *p, uint64_t v)
 	put_be32((uint8_t *)p + 4, (uint32_t)v);
 }
 
+/*
+ * A logged copy whose tag has JBD2_FLAG_ESCAPE began with the JBD2 magic,
+ * which was zeroed to log it: put it back.  The one place this is done.
+ */
+static inline void jbd_unescape(void *block, uint32_t tag_flags)
+{
+	if (tag_flags & JBD2_FLAG_ESCAPE)
+		put_be32(block, JBD2_MAGIC_NUMBER);
+}
+
 /* Transaction ids wrap: compare them only through these (kernel tid_gt). */
 static inline int tid_gt(uint32_t x, uint32_t y)
 {

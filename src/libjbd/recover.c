@@ -76,6 +76,8 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 	bool need_check_commit_time = false;
 	bool end_set = false;
 	bool v1 = jbd_sb_has_csum_v1(sb);
+	bool open_tx = false;		/* blocks of next_tid seen, no commit */
+	uint32_t open_jblk = 0;
 	errcode_t err;
 
 	/* v1 checksums cover the data blocks: read them to verify commits. */
@@ -93,7 +95,17 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 			/* No end in sight: trust none of it. */
 			if (ev.end == JBD_END_LOOP)
 				set_failure(r, JBD_RECOVERY_LOOP, &ev);
+			else if (open_tx) {
+				/* A torn tail: what a crash mid-commit leaves. */
+				r->uncommitted = true;
+				r->uncommitted_jblk = open_jblk;
+			}
 			break;
+		}
+		if ((ev.type == JBD_EV_DESCRIPTOR ||
+		     ev.type == JBD_EV_REVOKE_BLOCK) && !open_tx) {
+			open_tx = true;
+			open_jblk = ev.jblk;
 		}
 		if ((ev.type == JBD_EV_DESCRIPTOR || ev.type == JBD_EV_REVOKE_BLOCK) &&
 		    ev.csum == JBD_CSUM_BAD) {
@@ -137,6 +149,7 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 		}
 		last_commit_time = ev.commit_sec;
 		next_tid = ev.tid + 1;
+		open_tx = false;
 	}
 	jbd_walk_end(w);
 	if (!end_set)
@@ -464,8 +477,8 @@ static errcode_t check_load(struct jbd_journal *j)
 
 	if (j->sb_error)
 		return j->sb_error;
-	if (!j->fs)
-		return JBD_ET_NEED_FS;
+	if (!j->fs)	/* a bare journal: a forecast, checked when written */
+		return 0;
 	if (j->source != JBD_SRC_INTERNAL &&
 	    j->sb.blocktype == JBD2_SUPERBLOCK_V2 && j->sb.nr_users > 1)
 		return JBD_ET_MULTI_FS_USERS;
@@ -527,7 +540,8 @@ static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 	err = check_load(j);
 	if (err)
 		return err;
-	err = jbd_read_fs_super(j, r->pre_sb);
+	/* A bare journal can be planned (a forecast), not replayed. */
+	err = j->fs ? jbd_read_fs_super(j, r->pre_sb) : 0;
 	if (err)
 		return err;
 	r->start_tid = j->sb.sequence;
@@ -600,9 +614,12 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk)
 {
-	blk64_t blocks = ext2fs_blocks_count(j->fs->super);
+	blk64_t blocks;
 	size_t i;
 
+	if (!j->fs)	/* a bare journal's plan is a forecast, never written */
+		return JBD_ET_NEED_FS;
+	blocks = ext2fs_blocks_count(j->fs->super);
 	for (i = 0; i < r->nplan; i++) {
 		*ret_fsblk = r->plan[i].fsblk;
 		if (r->plan[i].fsblk >= blocks)
@@ -642,16 +659,12 @@ static errcode_t read_copies(struct jbd_journal *j,
 		for (; m; m--, k++) {
 			uint8_t *data = buf + k * bs;
 
-			if (b[k].check) {
-				uint32_t c = jbd_data_csum(seed, b[k].tid, data, bs);
-
-				if ((v2 ? c & 0xFFFF : c) != b[k].csum) {
-					*ret_good = k;
-					return 0;
-				}
+			if (b[k].check &&
+			    jbd_tag_csum(seed, b[k].tid, data, bs, v2) != b[k].csum) {
+				*ret_good = k;
+				return 0;
 			}
-			if (b[k].escape)
-				put_be32(data, JBD2_MAGIC_NUMBER);
+			jbd_unescape(data, b[k].escape ? JBD2_FLAG_ESCAPE : 0);
 		}
 	}
 	*ret_good = n;
@@ -827,8 +840,22 @@ static void update_fs_super(uint8_t *sb, const struct jbd_recovery *r,
  * commit block left in the log; after a failed recovery e2fsck keeps the
  * old s_sequence.  A failed commit is recorded as s_errno -EINVAL, and
  * any s_errno is then moved into the filesystem's ERROR_FS and cleared.
- * Nothing to recover (needs_recovery clear, s_start 0): only that last step.
+ * Nothing to recover (needs_recovery clear, s_start 0): e2fsck runs only
+ * its journal check, which moves s_errno into the filesystem and leaves
+ * s_sequence as it is (e2fsck_check_ext3_journal).
  */
+uint32_t jbd_recovery_sequence_after(const struct jbd_journal *j,
+				     const struct jbd_recovery *r)
+{
+	bool recovering = j->sb.start != 0 ||
+		(le32_at(r->pre_sb + SB_OFF(s_feature_incompat)) &
+		 EXT3_FEATURE_INCOMPAT_RECOVER);
+
+	if (!recovering || jbd_recovery_failed(r))
+		return j->sb.sequence;
+	return r->end_tid + 1;
+}
+
 errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
 			     uint64_t kbytes_written, time_t now)
 {
@@ -839,16 +866,9 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 		 EXT3_FEATURE_INCOMPAT_RECOVER);
 	errcode_t err;
 
-	/*
-	 * needs_recovery clear and an empty log: e2fsck runs no recovery, only
-	 * its journal check, which moves s_errno into the filesystem and
-	 * leaves s_sequence as it is (e2fsck_check_ext3_journal).
-	 */
-	if (recovering && !jbd_recovery_failed(r)) {
-		sb.sequence = r->end_tid + 1;
-		if (r->failed_commit)
-			sb.errnum = -EINVAL;
-	}
+	sb.sequence = jbd_recovery_sequence_after(j, r);
+	if (recovering && !jbd_recovery_failed(r) && r->failed_commit)
+		sb.errnum = -EINVAL;
 	sb.start = 0;
 
 	/* The filesystem first: a crash before the journal is marked empty

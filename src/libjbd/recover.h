@@ -55,6 +55,8 @@ struct jbd_recovery {
 					   replay writes holds no valid
 					   superblock: e2fsck cannot re-open
 					   the filesystem after replaying it */
+	bool uncommitted;		/* end_tid has blocks but no commit */
+	uint32_t uncommitted_jblk;	/* its first block */
 	enum jbd_recovery_failure failure;
 	uint32_t failure_tid;
 	uint32_t failure_jblk;
@@ -102,6 +104,14 @@ void jbd_recovery_free(struct jbd_recovery *r);
 errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk);
+
+/*
+ * s_sequence once recovery has run: the transaction after the last one
+ * replayed, or, when recovery fails, the old one (e2fsck keeps it).  The
+ * one place this rule lives: replay writes it, the verdict forecasts it.
+ */
+uint32_t jbd_recovery_sequence_after(const struct jbd_journal *j,
+				     const struct jbd_recovery *r);
 
 /* Does recovery, as planned, leave the filesystem needing a full check? */
 bool jbd_recovery_failed(const struct jbd_recovery *r);

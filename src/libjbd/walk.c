@@ -256,9 +256,7 @@ static void check_data(struct jbd_walk *w, uint32_t tid)
 			w->v1_crc = jbd_crc32_be(w->v1_crc, data, w->bs);
 		if (!v2v3)
 			continue;
-		tag->computed = jbd_data_csum(w->seed, tid, data, w->bs);
-		if (v2)
-			tag->computed &= 0xFFFF;
+		tag->computed = jbd_tag_csum(w->seed, tid, data, w->bs, v2);
 		tag->verdict = tag->computed == tag->csum ?
 			       JBD_CSUM_OK : JBD_CSUM_BAD;
 	}

@@ -23,6 +23,7 @@
 #include "jbd-err.h"
 #include "journal.h"
 #include "recover.h"
+#include "verdict.h"
 #include "walk.h"
 
 #define MAX_BLOCKS	64
@@ -99,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jbd_journal *j;
 	struct jbd_recovery r;
+	struct jbd_verdict v;
 	struct jbd_audit a;
 	uint64_t bad;
 	size_t i;
@@ -125,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!jbd_audit(j, JBD_AUDIT_STRICT, &a))
 		jbd_audit_free(&a);
+	jbd_recovery_state(j, &v);	/* the verdict info and logdump print */
 	/* A dry run's plan, then replay as jbdctl replay would, onto the
 	 * scratch copy (its plan may leave data checksums to the write). */
 	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD) {

@@ -1284,7 +1284,10 @@ static void test_loop(void)
 		ok(e && e->type == JBD_EV_END && e->end == JBD_END_LOOP,
 		   "(n) ring of same-tid descriptors ends with JBD_END_LOOP (got %s, %d events)",
 		   end_name(e), nev);
-		ok(nev <= 2 * (int)len + 4,
+		/* Header blocks are remembered once the tid has gone round
+		 * the log, so the repeat is seen within three laps (two
+		 * events per descriptor, a descriptor every other block). */
+		ok(nev <= 3 * (int)len + 4,
 		   "(n) ring of descriptors: bounded number of events (got %d)", nev);
 		jbd_close(j);
 	}

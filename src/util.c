@@ -27,11 +27,33 @@ bool parse_u64(const char *s, uint64_t *ret)
 	return true;
 }
 
+int report_journal_error(const struct jbd_journal *j)
+{
+	char uuid[37];
+
+	if (j->journal_error == JBD_ET_EXTERNAL_NOT_FOUND) {
+		uuid_unparse(j->fs->super->s_journal_uuid, uuid);
+		com_err(program_name, j->journal_error, "while looking for "
+			"journal UUID=%s of '%s'", uuid, j->image_path);
+	} else {
+		com_err(program_name, j->journal_error, "while opening "
+			"journal '%s' of '%s'", j->journal_path, j->image_path);
+	}
+	return jbd_exit_status(j->journal_error);
+}
+
 int open_journal_or_report(const char *image, const char *journal, int flags,
 			   struct jbd_journal **ret)
 {
-	errcode_t err = jbd_open(image, journal, flags, ret);
+	errcode_t err = jbd_open(image, journal, flags | JBD_OPEN_KEEP_FS, ret);
+	int status;
 
+	if (!err && (*ret)->journal_error && !(flags & JBD_OPEN_KEEP_FS)) {
+		status = report_journal_error(*ret);
+		jbd_close(*ret);
+		*ret = NULL;
+		return status;
+	}
 	if (!err)
 		return 0;
 	if (journal && err != JBD_ET_NO_JOURNAL)

@@ -15,10 +15,15 @@ bool parse_u64(const char *s, uint64_t *ret);
 
 /*
  * Open the journal of image (or the external one) and report failures
- * com_err style.  Returns 0 or an exit status.
+ * com_err style.  Returns 0 or an exit status.  With JBD_OPEN_KEEP_FS in
+ * flags, a filesystem whose external journal cannot be found or opened is
+ * returned with journal_error set (not yet reported).
  */
 int open_journal_or_report(const char *image, const char *journal, int flags,
 			   struct jbd_journal **ret);
+
+/* Report why the external journal (journal_error) is missing; exit status. */
+int report_journal_error(const struct jbd_journal *j);
 
 /* Report why the journal superblock cannot be used; returns exit status. */
 int report_sb_error(const struct jbd_journal *j);

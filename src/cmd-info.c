@@ -87,7 +87,7 @@ static void print_filesystem(struct out *o, const struct jbd_journal *j)
 		 "Journal UUID:", es->s_journal_uuid);
 	if (o->json)
 		out_u64(o, "journal_device", NULL, es->s_journal_dev);
-	else if (es->s_journal_dev)
+	else if (es->s_journal_dev || !es->s_journal_inum)
 		out_text(o, "%-26s0x%04x\n", "Journal device:", es->s_journal_dev);
 	out_str(o, "journal_backup", "Journal backup:",
 		es->s_jnl_backup_type == EXT3_JNL_BACKUP_BLOCKS ? "inode blocks" :

@@ -36,6 +36,7 @@ const char *const cmd_replay_usage[] = {
 
 struct replay_opts {
 	bool dry_run, force, verbose, progress, preen, all, buffered;
+	bool mounted;		/* the image is mounted (read-only) */
 	const char *journal, *fstab;
 	const char *undo;
 	const char *image;
@@ -158,11 +159,12 @@ static void report(const struct replay_opts *o, const struct jbd_recovery *r)
 	if (jbd_recovery_failed(r))
 		ntx = 0;
 	if (o->preen) {
-		printf("%s: %s %u transaction%s, %zu block%s%s\n", o->image,
+		printf("%s: %s %u transaction%s, %zu block%s%s%s\n", o->image,
 		       o->dry_run ? "would replay" : "replayed", ntx,
 		       ntx == 1 ? "" : "s", r->nplan, r->nplan == 1 ? "" : "s",
 		       jbd_recovery_failed(r) || r->failed_commit ?
-		       "; JOURNAL CORRUPT: run e2fsck -f" : "");
+		       "; JOURNAL CORRUPT: run e2fsck -f" : "",
+		       o->mounted ? "; MOUNTED: REBOOT THE SYSTEM" : "");
 		return;
 	}
 	for (i = 0; i < r->nbad; i++)
@@ -193,6 +195,10 @@ static void report(const struct replay_opts *o, const struct jbd_recovery *r)
 	       r->nplan == 1 ? "" : "s", o->dry_run ? "to write" : "written",
 	       r->revoked, r->nbad, r->start_tid,
 	       jbd_recovery_failed(r) ? r->start_tid : r->end_tid + 1);
+	if (o->mounted)
+		printf("%s: ***** REBOOT SYSTEM ***** (replayed under the "
+		       "mounted filesystem, which keeps the journal state it "
+		       "read before)\n", o->image);
 }
 
 /*
@@ -246,6 +252,8 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 			return JBD_EXIT_ERROR;
 		}
 		status |= JBD_EXIT_CHANGED;
+		if (o->mounted)
+			status |= JBD_EXIT_REBOOT;
 	}
 	/* (Writing can find a bad data checksum: see the outcome after it.) */
 	if (jbd_recovery_failed(&r) || r.failed_commit)
@@ -306,7 +314,11 @@ static int replay_one(const struct replay_opts *o)
 		       "journal is clean, nothing to replay");
 		status = JBD_EXIT_OK;
 	} else {
-		status = run_replay(o, j);
+		struct replay_opts m = *o;
+
+		/* e2fsck: changed while mounted (read-only): reboot */
+		m.mounted = !o->dry_run && is_mounted(o->image);
+		status = run_replay(&m, j);
 	}
 	jbd_close(j);
 	return status;

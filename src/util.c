@@ -204,8 +204,13 @@ int check_mount(const char *path, bool allow_ro, bool force)
 			"while opening '%s' for writing", path);
 		return JBD_EXIT_ERROR;
 	}
-	fprintf(stderr, "%s: warning: '%s' is mounted read-only; the mounted "
-		"filesystem must be remounted or reloaded afterwards\n",
-		program_name, path);
-	return 0;
+	return 0;	/* (replay says REBOOT if it writes: see is_mounted) */
+}
+
+bool is_mounted(const char *path)
+{
+	int mflags = 0;
+
+	return !ext2fs_check_if_mounted(path, &mflags) &&
+	       (mflags & EXT2_MF_MOUNTED);
 }

@@ -30,10 +30,13 @@ int report_sb_error(const struct jbd_journal *j);
 
 /*
  * Refuse to write a mounted filesystem (read-only mounts too unless
- * allow_ro, with a warning); force goes on when the state is unknown.
- * Returns 0 or an exit status.
+ * allow_ro); force goes on when the state is unknown.  Returns 0 or an
+ * exit status.
  */
 int check_mount(const char *path, bool allow_ro, bool force);
+
+/* Is path mounted (false when that cannot be determined)? */
+bool is_mounted(const char *path);
 
 /* The journal superblock, every field: shared by info and logdump -S. */
 void print_superblock(struct out *o, const struct jbd_journal *j);

@@ -36,3 +36,39 @@ load test_helper
 	[ -f "$dest/usr/share/man/man8/jbdctl.8" ]
 	[ -f "$dest/usr/share/bash-completion/completions/jbdctl" ]
 }
+
+# The rc snippet of the README (Hurd boot) and of jbdctl(8) (HURD BOOT).
+readme_snippet() {
+	sed -n '/^  jbdctl=\$(PATH=/,/^  fi$/p' "$TOP_SRCDIR/README" | sed 's/^  //'
+}
+
+man_snippet() {
+	sed -n '/^jbdctl=\$(PATH=/,/^fi$/p' "$TOP_SRCDIR/man/jbdctl.8.in" | sed 's/\\-/-/g'
+}
+
+@test "rc snippet: the README's and jbdctl(8)'s are the same, and reboot on 2 and 3 only" {
+	[ -n "$(readme_snippet)" ]
+	assert_equal "$(readme_snippet)" "$(man_snippet)"
+	stub="$BATS_TEST_TMPDIR/stub"
+	mkdir -p "$stub"
+	printf '#!/bin/sh\necho "jbdctl $*"\nexit $JBDCTL_RC\n' > "$stub/jbdctl"
+	printf '#!/bin/sh\necho REBOOT\n' > "$stub/reboot"
+	chmod +x "$stub/jbdctl" "$stub/reboot"
+	[ "$(PATH=/sbin:/usr/sbin:/usr/local/sbin:$stub:$PATH sh -c 'command -v jbdctl')" = "$stub/jbdctl" ] ||
+		skip "another jbdctl is installed in /sbin, /usr/sbin or /usr/local/sbin"
+	readme_snippet > "$BATS_TEST_TMPDIR/rc"
+	for rc in 0 1 2 3 4 5 8 9 12 16; do
+		run env PATH="$stub:$PATH" JBDCTL_RC=$rc sh -c ". '$BATS_TEST_TMPDIR/rc'; echo went-on"
+		case $rc in
+		0|1|4|5) assert_equal "$output" "jbdctl replay -p -A
+went-on" ;;
+		2|3) assert_equal "$output" "jbdctl replay -p -A
+Journal replayed under the mounted root; rebooting...
+REBOOT"
+		     assert_equal "$status" 1 ;;
+		*) assert_equal "$output" "jbdctl replay -p -A
+jbdctl failed; please repair manually."
+		   assert_equal "$status" 1 ;;
+		esac
+	done
+}

@@ -36,7 +36,8 @@ static void print_filesystem(struct out *o, const struct jbd_journal *j)
 
 	out_object_begin(o, "filesystem");
 	out_str(o, "journal_source", "Journal source:", source_name(j->source));
-	out_str(o, "journal_path", "Journal location:", j->journal_path);
+	out_str(o, "journal_path", "Journal location:", j->journal_path ?
+		j->journal_path : j->journal_error && !o->json ? "not found" : NULL);
 	if (!es) {
 		out_object_end(o);
 		return;
@@ -52,7 +53,7 @@ static void print_filesystem(struct out *o, const struct jbd_journal *j)
 		 "Journal UUID:", es->s_journal_uuid);
 	if (o->json)
 		out_u64(o, "journal_device", NULL, es->s_journal_dev);
-	else if (es->s_journal_dev)
+	else if (es->s_journal_dev || !es->s_journal_inum)
 		out_text(o, "%-26s0x%04x\n", "Journal device:", es->s_journal_dev);
 	out_str(o, "journal_backup", "Journal backup:",
 		es->s_jnl_backup_type == EXT3_JNL_BACKUP_BLOCKS ? "inode blocks" :
@@ -132,15 +133,20 @@ int cmd_info(const struct jbd_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error(cmd, "expected one image");
-	status = open_journal_or_report(argv[optind], journal, 0, &j);
+	status = open_journal_or_report(argv[optind], journal,
+					JBD_OPEN_KEEP_FS, &j);
 	if (status)
 		return status;
 	out_init(&o, stdout, json);
 	out_begin(&o);
 	print_filesystem(&o, j);
-	if (j->sb.blocktype)	/* decoded, even if not valid */
+	if (j->journal_error)	/* the filesystem's side is all there is */
+		status = report_journal_error(j);
+	else if (j->sb.blocktype)	/* decoded, even if not valid */
 		print_superblock(&o, j);
-	if (j->sb_error) {
+	if (j->journal_error) {
+		/* reported above */
+	} else if (j->sb_error) {
 		status = report_sb_error(j);
 	} else {
 		err = jbd_recovery_state(j, &v);

@@ -13,6 +13,7 @@
 #include <et/com_err.h>
 
 #include "jbd-err.h"
+#include "fstab.h"
 #include "jbdctl.h"
 #include "recover.h"
 #include "util.h"
@@ -36,6 +37,7 @@ const char *const cmd_replay_usage[] = {
 
 struct replay_opts {
 	bool dry_run, force, verbose, progress, preen, all, buffered, json;
+	bool mounted;		/* the image is mounted (read-only) */
 	const char *journal, *fstab;
 	const char *undo;
 	const char *image;
@@ -176,12 +178,13 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 	size_t i;
 
 	if (o->preen) {
-		printf("%s: %s %u transaction%s, %" PRIu64 " block%s%s\n",
+		printf("%s: %s %u transaction%s, %" PRIu64 " block%s%s%s\n",
 		       o->image, done ? "replayed" : "would replay",
 		       v->transactions, v->transactions == 1 ? "" : "s",
 		       v->blocks, v->blocks == 1 ? "" : "s",
 		       jbd_verdict_corrupt(v) ?
-		       "; JOURNAL CORRUPT: run e2fsck -f" : "");
+		       "; JOURNAL CORRUPT: run e2fsck -f" : "",
+		       o->mounted ? "; MOUNTED: REBOOT THE SYSTEM" : "");
 		return;
 	}
 	for (i = 0; i < r->nbad; i++)
@@ -199,6 +202,10 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 			       r->plan[i].escape ? ", escaped" : "");
 	verdict_summary_text(v, done, line, sizeof(line));
 	printf("%s: %s\n", o->image, line);
+	if (o->mounted)
+		printf("%s: ***** REBOOT SYSTEM ***** (replayed under the "
+		       "mounted filesystem, which keeps the journal state it "
+		       "read before)\n", o->image);
 }
 
 /* Replay refuses: say why, on stderr, as the check that refused words it. */
@@ -293,6 +300,8 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		}
 	}
 	status = verdict_exit_status(&v, !o->dry_run);
+	if (o->mounted)		/* e2fsck: changed while mounted: reboot */
+		status |= JBD_EXIT_REBOOT;
 	if (o->json)
 		report_json(o, &v, &r, status);
 	else
@@ -338,65 +347,30 @@ static int replay_one(const struct replay_opts *o)
 			o->image);
 		status = JBD_EXIT_ERROR;
 	} else {
-		status = run_replay(o, j);
+		struct replay_opts m = *o;
+
+		/* e2fsck: changed while mounted (read-only): reboot */
+		m.mounted = !o->dry_run && is_mounted(o->image);
+		status = run_replay(&m, j);
 	}
 	jbd_close(j);
 	return status;
 }
 
-/* Is word one of the comma-separated options of opts? */
-static bool has_option(const char *opts, const char *word)
+/* -A: one fstab entry, by its device name, with -p's one line. */
+static int replay_entry(const char *device, void *arg)
 {
-	size_t n = strlen(word);
-	const char *p;
+	struct replay_opts one = *(const struct replay_opts *)arg;
 
-	for (p = opts; (p = strstr(p, word)); p += n)
-		if ((p == opts || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
+	one.image = device;
+	one.preen = true;
+	return replay_one(&one);
 }
 
-/*
- * -A: every ext2/ext3/ext4 line of the fstab with a pass number and
- * without noauto, device names as written; the statuses are OR-ed.
- */
-static int replay_fstab(const struct replay_opts *o)
+/* -A: every entry fsck -A would check (fstab.c); the statuses are OR-ed. */
+static int replay_fstab(struct replay_opts *o)
 {
-	const char *path = o->fstab ? o->fstab : "/etc/fstab";
-	struct replay_opts one = *o;
-	char line[4096];
-	int status = 0, found = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f) {
-		com_err(program_name, errno, "while opening '%s'", path);
-		return JBD_EXIT_ERROR;
-	}
-	one.preen = true;
-	while (fgets(line, sizeof(line), f)) {
-		char *save = NULL, *spec, *type, *opts, *pass;
-
-		line[strcspn(line, "#\n")] = '\0';
-		spec = strtok_r(line, " \t", &save);
-		if (!spec || !strtok_r(NULL, " \t", &save))
-			continue;
-		type = strtok_r(NULL, " \t", &save);
-		opts = strtok_r(NULL, " \t", &save);
-		strtok_r(NULL, " \t", &save);		/* dump frequency */
-		pass = strtok_r(NULL, " \t", &save);
-		if (!type || (strcmp(type, "ext2") && strcmp(type, "ext3") &&
-			      strcmp(type, "ext4")))
-			continue;
-		if (!pass || !strcmp(pass, "0") || (opts && has_option(opts, "noauto")))
-			continue;
-		one.image = spec;
-		status |= replay_one(&one);
-		found++;
-	}
-	fclose(f);
-	if (!found)
-		printf("%s: no ext2/ext3/ext4 filesystem to check\n", path);
-	return status;
+	return fstab_each(o->fstab ? o->fstab : "/etc/fstab", replay_entry, o);
 }
 
 int cmd_replay(const struct jbd_cmd *cmd, int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <et/com_err.h>
 
 #include "config.h"
+#include "completion.h"
 #include "jbd-err.h"
 #include "jbdctl.h"
 #include "verdict.h"
@@ -180,6 +181,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--list-commands")) {
 		for (i = 0; i < NCOMMANDS; i++)
 			printf("%s\n", commands[i].name);
+		return close_stdout(JBD_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--bash-completion")) {	/* for make */
+		print_bash_completion(commands, NCOMMANDS);
 		return close_stdout(JBD_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "help")) {

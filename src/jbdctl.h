@@ -18,6 +18,7 @@
 /* Exit statuses: fsck's bit flags, OR-able. */
 #define JBD_EXIT_OK		0
 #define JBD_EXIT_CHANGED	1
+#define JBD_EXIT_REBOOT		2	/* changed under a mounted filesystem */
 #define JBD_EXIT_CORRUPT	4
 #define JBD_EXIT_ERROR		8
 #define JBD_EXIT_USAGE		16

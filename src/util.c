@@ -48,11 +48,33 @@ static bool image_at_fault(const char *image, errcode_t err)
 	return ierr != JBD_ET_EXTERNAL_NEEDED;
 }
 
+int report_journal_error(const struct jbd_journal *j)
+{
+	char uuid[37];
+
+	if (j->journal_error == JBD_ET_EXTERNAL_NOT_FOUND) {
+		uuid_unparse(j->fs->super->s_journal_uuid, uuid);
+		com_err(program_name, j->journal_error, "while looking for "
+			"journal UUID=%s of '%s'", uuid, j->image_path);
+	} else {
+		com_err(program_name, j->journal_error, "while opening "
+			"journal '%s' of '%s'", j->journal_path, j->image_path);
+	}
+	return jbd_exit_status(j->journal_error);
+}
+
 int open_journal_or_report(const char *image, const char *journal, int flags,
 			   struct jbd_journal **ret)
 {
-	errcode_t err = jbd_open(image, journal, flags, ret);
+	errcode_t err = jbd_open(image, journal, flags | JBD_OPEN_KEEP_FS, ret);
+	int status;
 
+	if (!err && (*ret)->journal_error && !(flags & JBD_OPEN_KEEP_FS)) {
+		status = report_journal_error(*ret);
+		jbd_close(*ret);
+		*ret = NULL;
+		return status;
+	}
 	if (!err)
 		return 0;
 	if (journal && !image_at_fault(image, err))
@@ -203,8 +225,13 @@ int check_mount(const char *path, bool allow_ro, bool force)
 			"while opening '%s' for writing", path);
 		return JBD_EXIT_ERROR;
 	}
-	fprintf(stderr, "%s: warning: '%s' is mounted read-only; the mounted "
-		"filesystem must be remounted or reloaded afterwards\n",
-		program_name, path);
-	return 0;
+	return 0;	/* (replay says REBOOT if it writes: see is_mounted) */
+}
+
+bool is_mounted(const char *path)
+{
+	int mflags = 0;
+
+	return !ext2fs_check_if_mounted(path, &mflags) &&
+	       (mflags & EXT2_MF_MOUNTED);
 }

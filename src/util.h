@@ -16,20 +16,28 @@ bool parse_u64(const char *s, uint64_t *ret);
 
 /*
  * Open the journal of image (or the external one) and report failures
- * com_err style.  Returns 0 or an exit status.
+ * com_err style.  Returns 0 or an exit status.  With JBD_OPEN_KEEP_FS in
+ * flags, a filesystem whose external journal cannot be found or opened is
+ * returned with journal_error set (not yet reported).
  */
 int open_journal_or_report(const char *image, const char *journal, int flags,
 			   struct jbd_journal **ret);
+
+/* Report why the external journal (journal_error) is missing; exit status. */
+int report_journal_error(const struct jbd_journal *j);
 
 /* Report why the journal superblock cannot be used; returns exit status. */
 int report_sb_error(const struct jbd_journal *j);
 
 /*
  * Refuse to write a mounted filesystem (read-only mounts too unless
- * allow_ro, with a warning); force goes on when the state is unknown.
- * Returns 0 or an exit status.
+ * allow_ro); force goes on when the state is unknown.  Returns 0 or an
+ * exit status.
  */
 int check_mount(const char *path, bool allow_ro, bool force);
+
+/* Is path mounted (false when that cannot be determined)? */
+bool is_mounted(const char *path);
 
 /* The journal superblock, every field: shared by info and logdump -S. */
 void print_superblock(struct out *o, const struct jbd_journal *j);

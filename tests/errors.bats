@@ -123,10 +123,15 @@ setup() {
 	run -4 jbdctl logdump "$img"
 }
 
-@test "errors: an external journal without -j gives exit 8 and says to use -j" {
+@test "errors: an external journal that libblkid cannot find gives exit 8, names its UUID and says to use -j" {
 	img=$(fixture external)
-	run -8 --separate-stderr jbdctl info "$img"
-	[[ "$stderr" == "jbdctl: Filesystem has an external journal; give its device with -j while opening '$img'" ]]
+	# a journal UUID no device has (the fixture's may be attached here)
+	debugfs -w -R "ssv journal_uuid $(cat /proc/sys/kernel/random/uuid)" "$img" 2>/dev/null
+	uuid=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Journal UUID: *//p')
+	for cmd in logdump verify replay; do
+		run -8 --separate-stderr jbdctl $cmd "$img"
+		assert_equal "$stderr" "jbdctl: External journal not found (give its device with -j) while looking for journal UUID=$uuid of '$img'"
+	done
 }
 
 @test "errors: -j with another filesystem's journal is refused (UUID mismatch)" {

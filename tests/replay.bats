@@ -224,7 +224,7 @@ every_fixture_as_e2fsck() {
 	assert_equal "$(sb_state "$img")" "clean with errors"
 }
 
-@test "replay: a read-write mounted filesystem is refused; a read-only one is replayed with a warning" {
+@test "replay: a read-write mounted filesystem is refused; a read-only one is replayed, exit 3 (reboot)" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to mount"
 	img=$(fixture revoke)
 	mkdir "$BATS_TEST_TMPDIR/mnt"
@@ -237,8 +237,9 @@ every_fixture_as_e2fsck() {
 	mount -o loop,ro,noload "$img" "$BATS_TEST_TMPDIR/mnt" 2>/dev/null || skip "cannot loop-mount here"
 	run --separate-stderr jbdctl replay "$img"
 	umount "$BATS_TEST_TMPDIR/mnt"
-	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"is mounted read-only"* ]]
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"***** REBOOT SYSTEM *****"* ]]
+	[ -z "$stderr" ]
 }
 
 @test "replay: an unknown incompat feature: exit 8, nothing written" {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extjournal.h"
 #include "jbd2-format.h"
 #include "jbd-err.h"
 #include "journal.h"
@@ -412,8 +413,15 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 	if (!ext2fs_has_feature_journal(j->fs->super))
 		return JBD_ET_NO_JOURNAL;
 	j->blocksize = j->fs->blocksize;
-	if (!journal && j->fs->super->s_journal_inum == 0)
-		return JBD_ET_EXTERNAL_NEEDED;
+	if (!journal && j->fs->super->s_journal_inum == 0) {
+		/* e2fsck's way: by s_journal_uuid (extjournal.c) */
+		j->source = JBD_SRC_EXTERNAL;
+		j->journal_path = NULL;
+		err = jbd_find_external(j->fs->super, &j->found_path);
+		if (err)
+			return err;
+		journal = j->journal_path = j->found_path;
+	}
 	if (!journal) {
 		j->source = JBD_SRC_INTERNAL;
 		j->io = j->fs->io;
@@ -431,6 +439,26 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 	return 0;
 }
 
+/*
+ * JBD_OPEN_KEEP_FS: the filesystem opened but its external journal did
+ * not: drop what was opened of the journal, keep the filesystem.
+ */
+static bool keep_fs(struct jbd_journal *j)
+{
+	if (!j->fs || j->fs->super->s_journal_inum ||
+	    !ext2fs_has_feature_journal(j->fs->super))
+		return false;
+	if (j->own_io && j->io)
+		io_channel_close(j->io);
+	if (j->jdev)
+		close_fs(&j->jdev);
+	j->io = NULL;
+	j->own_io = false;
+	j->source = JBD_SRC_EXTERNAL;
+	memset(&j->sb, 0, sizeof(j->sb));
+	return true;
+}
+
 errcode_t jbd_open(const char *image, const char *journal, int flags,
 		   struct jbd_journal **ret)
 {
@@ -443,6 +471,11 @@ errcode_t jbd_open(const char *image, const char *journal, int flags,
 	j->image_path = image;
 	j->journal_path = journal ? journal : image;
 	err = open_sources(j, image, journal, flags);
+	if (err && (flags & JBD_OPEN_KEEP_FS) && keep_fs(j)) {
+		j->journal_error = err;
+		*ret = j;
+		return 0;
+	}
 	if (err) {
 		jbd_close(j);
 		return err;
@@ -463,6 +496,7 @@ void jbd_close(struct jbd_journal *j)
 	if (j->fs)
 		close_fs(&j->fs);
 	free(j->map);
+	free(j->found_path);
 	free(j);
 }
 

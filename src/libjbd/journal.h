@@ -56,17 +56,25 @@ struct jbd_journal {
 	bool via_backup;
 	errcode_t inode_error;
 	struct ext2_inode backup_inode;
+	char *found_path;		/* external journal found by UUID */
+	errcode_t journal_error;	/* JBD_OPEN_KEEP_FS: why no journal */
 };
 
 #define JBD_OPEN_RW	0x1
 #define JBD_OPEN_UNDO	0x2	/* write the filesystem through an undo file */
+/*
+ * Keep the filesystem open when its external journal cannot be found or
+ * opened: jbd_open() succeeds with journal_error set, io NULL, sb zeroed.
+ */
+#define JBD_OPEN_KEEP_FS	0x4
 
 /* The undo file of the next jbd_open() with JBD_OPEN_UNDO (e2undo format). */
 errcode_t jbd_set_undo_file(const char *path);
 
 /*
  * Open the journal of `image` (or `journal` when given: an external
- * journal for that filesystem).  Operational failures (cannot open, not
+ * journal for that filesystem; without it, an external journal is found
+ * by its UUID through libblkid, as e2fsck finds it).  Operational failures (cannot open, not
  * ext2/3/4, no journal, a broken journal inode) are returned; a journal
  * superblock that is unreadable, corrupt or unsupported is reported in
  * (*ret)->sb_error so that read commands can still describe it.

@@ -29,7 +29,7 @@ teardown() {
 	run -0 jbdctl info "$IMG"
 	[[ "$output" == *"Journal location:         $JDEV"* ]]
 	[[ "$output" == *"Journal UUID:             $JUUID"* ]]
-	[[ "$output" == *"needs recovery: 1 committed transaction"* ]]
+	[[ "$output" == *"needs recovery: 1 transaction to replay"* ]]
 	run -0 jbdctl logdump "$IMG"
 	assert_line "Found expected sequence 1, type 2 (commit block) at block 5"
 	run -0 jbdctl verify "$IMG"

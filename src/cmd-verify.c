@@ -150,10 +150,13 @@ int cmd_verify(const struct jbd_cmd *cmd, int argc, char **argv)
 		       errors, errors == 1 ? "" : "s", warnings,
 		       warnings == 1 ? "" : "s", jbd_audit_count(&a, JBD_INFO),
 		       jbd_audit_count(&a, JBD_INFO) == 1 ? "" : "s");
-	/* Never less than replay -n: its status, and 4 for any error. */
+	/* Never less than replay -n: its status, and 4 for any error; but
+	 * where replay refuses for an unsupported feature, that (8) alone. */
 	status = errors || (strict && warnings) ? JBD_EXIT_CORRUPT : JBD_EXIT_OK;
 	if (j->fs)
 		status |= verdict_exit_status(&v, false);
+	if (status & JBD_EXIT_ERROR)
+		status = JBD_EXIT_ERROR;
 	jbd_audit_free(&a);
 	jbd_close(j);
 	return status;

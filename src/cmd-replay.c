@@ -221,6 +221,13 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		jbd_recovery_free(&r);
 		return jbd_exit_status(err);
 	}
+	err = jbd_recover_fc_status(&r);
+	if (err) {
+		com_err(program_name, err, "while reading the fast-commit area "
+			"of '%s' (nothing written)", o->image);
+		jbd_recovery_free(&r);
+		return jbd_exit_status(err);
+	}
 	err = jbd_recover_check_targets(j, &r, &bad);
 	if (err) {
 		com_err(program_name, err, "while checking block %" PRIu64

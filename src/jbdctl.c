@@ -84,6 +84,8 @@ int jbd_exit_status(errcode_t err)
 	case JBD_ET_NOT_REGULAR:
 	case JBD_ET_CORRUPT_LOG:
 	case JBD_ET_BAD_BLOCKSIZE:
+	case JBD_ET_FC_RECOVERY_FAILS:
+	case JBD_ET_FC_TARGET:
 		return JBD_EXIT_CORRUPT;
 	default:
 		return JBD_EXIT_ERROR;

@@ -503,6 +503,8 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 	status |= dump_log(&c);
 	if (json)
 		json_finish(&c);
+	if (!c.filtered)
+		status |= logdump_fast_commit(&c);
 	out_finish(&c.out);
 out:
 	free(c.scratch);

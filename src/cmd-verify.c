@@ -60,7 +60,12 @@ static void print_replay(struct out *o, const struct jbd_journal *j,
 	out_u64(o, "blocks_to_write", NULL, r->nplan);
 	out_u64(o, "revoked", NULL, r->revoked);
 	out_u64(o, "skipped", NULL, r->nbad);
-	out_bool(o, "would_refuse", NULL, a->target_err != 0);
+	out_bool(o, "would_refuse", NULL, a->target_err != 0 ||
+		 jbd_recover_fc_status(r) != 0 || a->fc_err != 0);
+	out_u64(o, "fast_commit_records", NULL, r->fc.recovery_fails ? 0 :
+		r->fc.nreplay);
+	out_u64(o, "fast_commits", NULL, r->fc.recovery_fails ? 0 :
+		r->fc.ncommits);
 	out_str(o, "end_state", NULL, end_state(j, r));
 	out_u64(o, "sequence_after", NULL,
 		jbd_recovery_failed(r) || nothing_to_do(j) ?
@@ -79,6 +84,12 @@ static void print_replay(struct out *o, const struct jbd_journal *j,
 		       "filesystem would be %s\n", image, r->nplan,
 		       r->nplan == 1 ? "" : "s", ntx, ntx == 1 ? "" : "s",
 		       r->revoked, r->nbad, end_state(j, r));
+	if (r->fc.nreplay && !r->fc.recovery_fails)
+		printf("%s: replay would then apply %zu fast-commit record%s "
+		       "(%u fast commit%s of transaction %u)\n", image,
+		       r->fc.nreplay, r->fc.nreplay == 1 ? "" : "s",
+		       r->fc.ncommits, r->fc.ncommits == 1 ? "" : "s",
+		       r->fc.expected_tid);
 }
 
 static void print_findings(struct out *o, const struct jbd_audit *a,

@@ -46,4 +46,7 @@ void json_begin(struct logdump_ctx *c);
 bool json_event(struct logdump_ctx *c, const struct jbd_event *ev);
 void json_finish(struct logdump_ctx *c);
 
+/* The fast-commit area after the log (logdump-fc.c); an exit status. */
+int logdump_fast_commit(struct logdump_ctx *c);
+
 #endif

@@ -14,6 +14,8 @@
 
 #include "jbd-err.h"
 #include "jbdctl.h"
+#include "fcreplay.h"
+#include "logdump.h"
 #include "recover.h"
 #include "util.h"
 
@@ -29,7 +31,7 @@ const char *const cmd_replay_usage[] = {
 	"-n, --dry-run\tprint what would be written; write nothing",
 	"-p, --preen\tone line per filesystem, for boot scripts",
 	"    --undo <file>\tsave the overwritten blocks for e2undo(8)",
-	"-v, --verbose\tlist every block written",
+	"-v, --verbose\tlist every block written and fast-commit record replayed",
 	NULL
 };
 
@@ -183,6 +185,12 @@ static void report(const struct replay_opts *o, const struct jbd_recovery *r)
 			       "(transaction %u%s)\n", r->plan[i].fsblk,
 			       r->plan[i].jblk, r->plan[i].tid,
 			       r->plan[i].escape ? ", escaped" : "");
+	if (o->verbose && o->dry_run)
+		for (i = 0; i < r->fc.nreplay; i++) {
+			printf("  fast commit: ");
+			fc_record_text(stdout, &r->fc.recs[i]);
+			printf("\n");
+		}
 	printf("%s: %s %u transaction%s", o->image,
 	       o->dry_run ? "would replay" : "replayed", ntx, ntx == 1 ? "" : "s");
 	if (ntx)
@@ -192,6 +200,56 @@ static void report(const struct replay_opts *o, const struct jbd_recovery *r)
 	       r->nplan == 1 ? "" : "s", o->dry_run ? "to write" : "written",
 	       r->revoked, r->nbad, r->start_tid,
 	       jbd_recovery_failed(r) ? r->start_tid : r->end_tid + 1);
+	if (r->fc.nreplay && !jbd_recovery_failed(r))
+		printf("%s: %s %zu fast-commit record%s (%u fast commit%s of "
+		       "transaction %u)\n", o->image, o->dry_run ?
+		       "would replay" : "replayed", r->fc.nreplay,
+		       r->fc.nreplay == 1 ? "" : "s", r->fc.ncommits,
+		       r->fc.ncommits == 1 ? "" : "s", r->fc.expected_tid);
+}
+
+/* replay -v: what each fast-commit record did. */
+static void fc_note(void *arg, const struct jbd_fc_record *r, const char *what)
+{
+	(void)arg;
+	printf("  fast commit: ");
+	fc_record_text(stdout, r);
+	printf(": %s\n", what);
+}
+
+/*
+ * The fast-commit area, before anything is written: the kernel's recovery
+ * must not fail on it, its records must name only what they may change,
+ * and its replay cannot go through an undo file.
+ */
+static int check_fast_commit(const struct replay_opts *o, struct jbd_journal *j,
+			     const struct jbd_recovery *r)
+{
+	const struct jbd_fc_record *rec;
+	size_t bad;
+	errcode_t err = jbd_recover_fc_status(r);
+
+	if (err) {
+		com_err(program_name, err, "while reading the fast-commit area "
+			"of '%s' (nothing written)", o->image);
+		return jbd_exit_status(err);
+	}
+	if (!r->fc.nreplay)
+		return 0;
+	err = jbd_fc_check_targets(j, &r->fc, &bad);
+	if (err) {
+		rec = &r->fc.recs[bad];
+		com_err(program_name, err, "while checking the fast-commit "
+			"record at journal block %u, offset %u of '%s' (nothing "
+			"written)", rec->jblk, rec->off, o->image);
+		return jbd_exit_status(err);
+	}
+	if (o->undo && !o->dry_run) {
+		com_err(program_name, JBD_ET_FC_UNDO, "while replaying '%s' "
+			"(nothing written)", o->image);
+		return JBD_EXIT_ERROR;
+	}
+	return 0;
 }
 
 /*
@@ -221,12 +279,10 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		jbd_recovery_free(&r);
 		return jbd_exit_status(err);
 	}
-	err = jbd_recover_fc_status(&r);
-	if (err) {
-		com_err(program_name, err, "while reading the fast-commit area "
-			"of '%s' (nothing written)", o->image);
+	status = check_fast_commit(o, j, &r);
+	if (status) {
 		jbd_recovery_free(&r);
-		return jbd_exit_status(err);
+		return status;
 	}
 	err = jbd_recover_check_targets(j, &r, &bad);
 	if (err) {
@@ -242,6 +298,11 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		err = jbd_recover_write(j, &r, o->buffered ? JBD_HOME_BUFFERED : 0,
 					o->progress && isatty(2) ?
 					show_progress : NULL, NULL, &mode);
+		/* The fast commits after the blocks, before the journal is
+		 * marked empty: a crash in between replays both again. */
+		if (!err && r.fc.nreplay && !jbd_recovery_failed(&r))
+			err = jbd_fc_replay(j, &r.fc, o->verbose ? fc_note : NULL,
+					    NULL);
 		if (!err)
 			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
 						 j->blocksize / 1024, time(NULL));

@@ -62,10 +62,10 @@ static void raw_inode(const struct jbd_fc_record *r, struct fc_inode *in)
 	in->size = f.size;
 }
 
-static void text_record(FILE *f, const struct jbd_fc_record *r, bool verdicts)
+/* A record in debugfs logdump's words ("tag INODE, inode 47"). */
+void fc_record_text(FILE *f, const struct jbd_fc_record *r)
 {
 	char name[4 * 256 + 1];
-	struct fc_inode in;
 
 	fprintf(f, "tag %s", debugfs_tag(r->tag));
 	switch (r->tag) {
@@ -94,6 +94,13 @@ static void text_record(FILE *f, const struct jbd_fc_record *r, bool verdicts)
 		fprintf(f, ", features 0x%x, tid %u", r->features, r->tid);
 		break;
 	}
+}
+
+static void text_record(FILE *f, const struct jbd_fc_record *r, bool verdicts)
+{
+	struct fc_inode in;
+
+	fc_record_text(f, r);
 	fprintf(f, "  (block %u, offset %u", r->jblk, r->off);
 	if (r->tag == JBD_FC_INODE) {
 		raw_inode(r, &in);

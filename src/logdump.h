@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include "fastcommit.h"
 #include "journal.h"
 #include "output.h"
 #include "walk.h"
@@ -48,5 +51,7 @@ void json_finish(struct logdump_ctx *c);
 
 /* The fast-commit area after the log (logdump-fc.c); an exit status. */
 int logdump_fast_commit(struct logdump_ctx *c);
+/* One fast-commit record in debugfs's words, no newline (replay -v too). */
+void fc_record_text(FILE *f, const struct jbd_fc_record *r);
 
 #endif

@@ -523,11 +523,6 @@ static void audit_fast_commit(struct jbd_journal *j, struct jbd_audit *a)
 			r->parent ? " or parent" : "");
 		at(f, r->jblk, true, fc->expected_tid);
 	}
-	if (fc->nreplay && !fc->recovery_fails)
-		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
-		    "%zu records of transaction %u; jbdctl replay refuses them "
-		    "(e2fsck and the kernel replay them)", fc->nreplay,
-		    fc->expected_tid);
 }
 
 /* The plan, from the data verdicts the audit walk already has. */

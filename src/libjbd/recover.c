@@ -463,9 +463,7 @@ void jbd_recovery_free(struct jbd_recovery *r)
 
 errcode_t jbd_recover_fc_status(const struct jbd_recovery *r)
 {
-	if (r->fc.recovery_fails)
-		return JBD_ET_FC_RECOVERY_FAILS;
-	return r->fc.nreplay ? JBD_ET_FAST_COMMIT : 0;
+	return r->fc.recovery_fails ? JBD_ET_FC_RECOVERY_FAILS : 0;
 }
 
 bool jbd_recovery_failed(const struct jbd_recovery *r)

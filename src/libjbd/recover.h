@@ -74,9 +74,8 @@ struct jbd_recovery {
 };
 
 /*
- * What the fast-commit area means for a writing replay: 0 when nothing
- * there is replayed, JBD_ET_FC_RECOVERY_FAILS when the kernel's recovery
- * would fail on it, JBD_ET_FAST_COMMIT when records are to be replayed.
+ * Can the fast-commit area be replayed: JBD_ET_FC_RECOVERY_FAILS when
+ * the kernel's recovery would fail on it, else 0.
  */
 errcode_t jbd_recover_fc_status(const struct jbd_recovery *r);
 

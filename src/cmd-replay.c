@@ -267,7 +267,7 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 {
 	const char *mode = NULL;
 	struct jbd_recovery r;
-	uint64_t bad = 0;
+	uint64_t bad = 0, fc_written = 0;
 	errcode_t err;
 	int status;
 
@@ -299,13 +299,15 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 					o->progress && isatty(2) ?
 					show_progress : NULL, NULL, &mode);
 		/* The fast commits after the blocks, before the journal is
-		 * marked empty: a crash in between replays both again. */
-		if (!err && r.fc.nreplay && !jbd_recovery_failed(&r))
-			err = jbd_fc_replay(j, &r.fc, o->verbose ? fc_note : NULL,
-					    NULL);
+		 * marked empty, journaled (see fcreplay.h). */
 		if (!err)
-			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
-						 j->blocksize / 1024, time(NULL));
+			err = jbd_recover_fast_commit(j, &r, o->buffered ?
+					JBD_HOME_BUFFERED : 0, o->verbose ?
+					fc_note : NULL, NULL, &fc_written);
+		if (!err)
+			err = jbd_recover_finish(j, &r, (uint64_t)(r.nplan +
+						 fc_written) * j->blocksize / 1024,
+						 time(NULL));
 		if (err) {
 			com_err(program_name, err, "while replaying the journal "
 				"of '%s'", o->image);

@@ -99,6 +99,9 @@ every_fixture_as_e2fsck() {
 	require_corpus
 	for f in "$CORPUS"/*.crash.img.zst; do
 		name=$(basename "$f" .img.zst)
+		# Its fast commits are journaled as a transaction of ours, so its
+		# log differs: tests/fastcommit.bats compares the rest.
+		[ "$name" = fast-commit.crash ] && continue
 		img=$(corpus_image "$name")
 		jnl=""
 		if [ "$name" = external-journal.crash ]; then

@@ -42,8 +42,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture.h"
 #include "fcreplay.h"
 #include "jbd-err.h"
+#include "logappend.h"
+#include "recover.h"
 
 #define EXT_MAGIC		0xF30A	/* ext3_extent_header.eh_magic */
 
@@ -61,6 +64,7 @@ struct fc_replay {
 	struct ino_set dirs;		/* directories whose nlink is recounted */
 	bool *group_touched;
 	char *inode_buf;		/* one full on-disk inode */
+	ext2fs_block_bitmap held;	/* never allocated during the replay */
 };
 
 static errcode_t set_add(struct ino_set *s, ext2_ino_t ino)
@@ -105,11 +109,38 @@ static void mark_block(struct fc_replay *p, blk64_t blk, bool used)
 	if (blk < p->fs->super->s_first_data_block ||
 	    blk >= ext2fs_blocks_count(p->fs->super))
 		return;
-	if (used)
+	if (used) {
 		ext2fs_mark_block_bitmap2(p->fs->block_map, blk);
-	else
+	} else {
 		ext2fs_unmark_block_bitmap2(p->fs->block_map, blk);
+		ext2fs_mark_block_bitmap2(p->held, blk);
+	}
 	touch_group_of_blk(p, blk);
+}
+
+/*
+ * Allocation during the replay (a new directory's block, a directory or
+ * extent tree that grows): a block free in the bitmap and not held.  Held
+ * are the blocks ADD_RANGE records name and every block released so far
+ * (the kernel's excluded regions): a later record may still map them.
+ */
+static errcode_t alloc_block(ext2_filsys fs, blk64_t goal, blk64_t *ret)
+{
+	struct fc_replay *p = fs->priv_data;
+	blk64_t first = fs->super->s_first_data_block;
+	blk64_t end = ext2fs_blocks_count(fs->super), b;
+	int pass;
+
+	if (goal < first || goal >= end)
+		goal = first;
+	for (pass = 0; pass < 2; pass++)
+		for (b = pass ? first : goal; b < (pass ? goal : end); b++)
+			if (!ext2fs_fast_test_block_bitmap2(fs->block_map, b) &&
+			    !ext2fs_fast_test_block_bitmap2(p->held, b)) {
+				*ret = b;
+				return 0;
+			}
+	return EXT2_ET_BLOCK_ALLOC_FAIL;
 }
 
 /* ext4_iget succeeds: the inode is in use (not deleted). */
@@ -363,7 +394,7 @@ static errcode_t init_new_dir(struct fc_replay *p, ext2_ino_t ino,
 	if (err || blk)
 		return err;
 	goal = ext2fs_group_first_block2(fs, ext2fs_group_of_ino(fs, ino));
-	err = ext2fs_new_block2(fs, goal, NULL, &blk);
+	err = alloc_block(fs, goal, &blk);
 	if (!err)
 		err = ext2fs_new_dir_block(fs, ino, parent, &block);
 	if (!err)
@@ -669,24 +700,53 @@ static errcode_t replay_one(struct fc_replay *p, const struct jbd_fc_record *r)
 	return 0;	/* HEAD, TAIL, PAD */
 }
 
-errcode_t jbd_fc_replay(struct jbd_journal *j, const struct jbd_fc_area *a,
-			jbd_fc_note_fn note_fn, void *arg)
+/* The changed blocks must be filesystem blocks outside the journal. */
+static errcode_t check_captured(const struct jbd_journal *j, const uint64_t *blks,
+				size_t n)
 {
-	struct fc_replay p = { .a = a, .note = note_fn, .arg = arg };
-	errcode_t err, close_err;
 	size_t i;
 
-	if (!a->nreplay)
-		return 0;
-	if (!j->fs || !j->image_path)
-		return JBD_ET_NEED_FS;
-	err = ext2fs_open2(j->image_path, NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS |
-			   EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS,
-			   0, 0, unix_io_manager, &p.fs);
+	for (i = 0; i < n; i++) {
+		if (blks[i] >= ext2fs_blocks_count(j->fs->super))
+			return JBD_ET_TARGET_RANGE;
+		if (jbd_journal_owns_fsblk(j, blks[i]))
+			return JBD_ET_TARGET_JOURNAL;
+	}
+	return 0;
+}
+
+/*
+ * Apply the records to a capture of the filesystem: nothing reaches the
+ * disk; ret_blks and ret_data get the blocks that changed.
+ */
+static errcode_t replay_captured(struct jbd_journal *j, const struct jbd_fc_area *a,
+				 jbd_fc_note_fn note_fn, void *arg,
+				 uint64_t **ret_blks, uint8_t **ret_data,
+				 size_t *ret_n)
+{
+	struct fc_replay p = { .a = a, .note = note_fn, .arg = arg };
+	struct jbd_capture *cap;
+	errcode_t err;
+	size_t i;
+
+	err = jbd_capture_begin(&cap);
 	if (err)
 		return err;
+	err = ext2fs_open2(j->image_path, NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS |
+			   EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS,
+			   0, 0, jbd_capture_io_manager, &p.fs);
+	if (err) {
+		jbd_capture_end(cap);
+		return err;
+	}
 	p.fs->flags |= EXT2_FLAG_MASTER_SB_ONLY;
 	err = ext2fs_read_bitmaps(p.fs);
+	if (!err)
+		err = ext2fs_allocate_block_bitmap(p.fs, "held", &p.held);
+	if (!err) {
+		p.fs->priv_data = &p;
+		ext2fs_set_alloc_block_callback(p.fs, alloc_block, NULL);
+	}
 	if (!err)
 		err = ext2fs_get_memzero(p.fs->group_desc_count, &p.group_touched);
 	if (!err)
@@ -697,26 +757,71 @@ errcode_t jbd_fc_replay(struct jbd_journal *j, const struct jbd_fc_area *a,
 		uint32_t k;
 
 		if (r->tag == JBD_FC_ADD_RANGE)
-			for (k = 0; k < r->count; k++)
+			for (k = 0; k < r->count; k++) {
 				mark_block(&p, r->pblk + k, true);
+				ext2fs_mark_block_bitmap2(p.held, r->pblk + k);
+			}
 	}
 	for (i = 0; !err && i < a->nreplay; i++)
 		err = replay_one(&p, &a->recs[i]);
 	if (!err)
 		err = finish(&p);
+	if (p.held)
+		ext2fs_free_block_bitmap(p.held);
 	if (err) {
-		/* Nothing more is written from here: the journal still needs
-		 * recovery, and a re-run starts again from the log. */
 		p.fs->flags &= ~(EXT2_FLAG_DIRTY | EXT2_FLAG_BB_DIRTY |
 				 EXT2_FLAG_IB_DIRTY);
 		ext2fs_close_free(&p.fs);
 	} else {
-		close_err = ext2fs_close_free(&p.fs);
-		err = close_err;
+		/* Flushes bitmaps, descriptors and superblock: into the capture. */
+		err = ext2fs_close_free(&p.fs);
 	}
+	if (!err)
+		err = jbd_capture_blocks(cap, j->image_path, j->fs->blocksize,
+					 ret_blks, ret_data, ret_n);
+	jbd_capture_end(cap);
 	free(p.modified.v);
 	free(p.dirs.v);
 	ext2fs_free_mem(&p.group_touched);
 	ext2fs_free_mem(&p.inode_buf);
+	return err;
+}
+
+errcode_t jbd_recover_fast_commit(struct jbd_journal *j,
+				  const struct jbd_recovery *r, int flags,
+				  jbd_fc_note_fn note_fn, void *arg,
+				  uint64_t *ret_written)
+{
+	struct jbd_recovery again;
+	uint64_t *blks = NULL;
+	uint8_t *data = NULL;
+	size_t n = 0;
+	errcode_t err;
+
+	*ret_written = 0;
+	if (!r->fc.nreplay || jbd_recovery_failed(r))
+		return 0;
+	if (!j->fs || !j->image_path)
+		return JBD_ET_NEED_FS;
+	err = replay_captured(j, &r->fc, note_fn, arg, &blks, &data, &n);
+	if (!err)
+		err = check_captured(j, blks, n);
+	if (!err)
+		err = jbd_log_append(j, r->end_tid, blks, data, n,
+				     (uint64_t)time(NULL));
+	free(blks);
+	free(data);
+	if (err || !n)
+		return err;
+	/* The log now ends with that transaction: replay it as any other. */
+	err = jbd_recover_plan(j, &again);
+	if (!err && (jbd_recovery_failed(&again) ||
+		     again.end_tid != r->end_tid + 1))
+		err = JBD_ET_CORRUPT_LOG;
+	if (!err)
+		err = jbd_recover_write(j, &again, flags, NULL, NULL, NULL);
+	if (!err)
+		*ret_written = again.nplan;
+	jbd_recovery_free(&again);
 	return err;
 }

@@ -16,15 +16,26 @@
 #include "fastcommit.h"
 #include "journal.h"
 
+struct jbd_recovery;
+
 /* Called per replayed record with what was done ("entry added", ...). */
 typedef void (*jbd_fc_note_fn)(void *arg, const struct jbd_fc_record *r,
 			       const char *what);
 
 /*
- * Replay a->recs[0 .. a->nreplay) on the filesystem of j (opened RW; the
- * image path is reopened), then bitmaps and counters, then flush.
+ * After jbd_recover_write(r): replay r->fc's records.  They are applied
+ * to a capture of the filesystem (nothing reaches the disk), the blocks
+ * that change are appended to the log as transaction r->end_tid (synced,
+ * commit last), and the log is replayed again with it, home blocks
+ * written and synced as for any transaction.  A crash before that commit
+ * is stable leaves the fast commits to replay again; after it, the new
+ * transaction.  Then jbd_recover_finish(r) ends as for the fast commits'
+ * transaction.  *ret_written: blocks written home.  Flags as
+ * jbd_recover_write().
  */
-errcode_t jbd_fc_replay(struct jbd_journal *j, const struct jbd_fc_area *a,
-			jbd_fc_note_fn note, void *arg);
+errcode_t jbd_recover_fast_commit(struct jbd_journal *j,
+				  const struct jbd_recovery *r, int flags,
+				  jbd_fc_note_fn note, void *arg,
+				  uint64_t *ret_written);
 
 #endif

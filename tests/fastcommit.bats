@@ -507,3 +507,10 @@ e2fsck_agrees() {
 	[ "$cuts" -ge 3 ] || { echo "only $cuts cut points"; return 1; }
 	echo "# own log: $cuts cut points" >&3
 }
+
+@test "info: a fresh mke2fs -O fast_commit journal (FAST_COMMIT flag not yet set) lists its lengths as dumpe2fs -h" {
+	own_base
+	want=$(dumpe2fs -h "$A" 2>/dev/null | grep -E '^(Total journal blocks|Max transaction length|Fast commit length):')
+	run -0 jbdctl info "$A"
+	assert_equal "$(grep -E '^(Total journal blocks|Max transaction length|Fast commit length):' <<<"$output")" "$want"
+}

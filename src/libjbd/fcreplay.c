@@ -787,6 +787,25 @@ static errcode_t replay_captured(struct jbd_journal *j, const struct jbd_fc_area
 	return err;
 }
 
+/*
+ * Once the transaction is committed, the fast commits it holds are stale.
+ * The kernel's scan stops at a HEAD of another transaction, but e2fsck
+ * 1.47 fails the whole recovery on one ("Invalid argument"): the area's
+ * first block is cleared, so that a crash before the journal is marked
+ * empty leaves a log that e2fsck recovers too.
+ */
+static errcode_t retire_area(struct jbd_journal *j, const struct jbd_fc_area *a)
+{
+	uint8_t *zero = calloc(1, j->blocksize);
+	errcode_t err;
+
+	if (!zero)
+		return EXT2_ET_NO_MEMORY;
+	err = jbd_write_blocks(j, a->first, 1, zero);
+	free(zero);
+	return err ? err : jbd_flush(j);
+}
+
 errcode_t jbd_recover_fast_commit(struct jbd_journal *j,
 				  const struct jbd_recovery *r, int flags,
 				  jbd_fc_note_fn note_fn, void *arg,
@@ -811,6 +830,8 @@ errcode_t jbd_recover_fast_commit(struct jbd_journal *j,
 				     (uint64_t)time(NULL));
 	free(blks);
 	free(data);
+	if (!err && n)
+		err = retire_area(j, &r->fc);
 	if (err || !n)
 		return err;
 	/* The log now ends with that transaction: replay it as any other. */

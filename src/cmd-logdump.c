@@ -256,6 +256,8 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 			status = verdict_exit_status(&v, false) & JBD_EXIT_CORRUPT;
 		}
 	}
+	if (!c.filtered)
+		status |= logdump_fast_commit(&c);
 	out_finish(&c.out);
 out:
 	free(c.scratch);

@@ -15,6 +15,8 @@
 #include "jbd-err.h"
 #include "fstab.h"
 #include "jbdctl.h"
+#include "fcreplay.h"
+#include "logdump.h"
 #include "recover.h"
 #include "util.h"
 
@@ -31,7 +33,7 @@ const char *const cmd_replay_usage[] = {
 	"-n, --dry-run\tprint what would be written; write nothing",
 	"-p, --preen\tone line per filesystem, for boot scripts",
 	"    --undo <file>\tsave the overwritten blocks for e2undo(8)",
-	"-v, --verbose\tlist every block written",
+	"-v, --verbose\tlist every block written and fast-commit record replayed",
 	NULL
 };
 
@@ -200,12 +202,62 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 			       "(transaction %u%s)\n", r->plan[i].fsblk,
 			       r->plan[i].jblk, r->plan[i].tid,
 			       r->plan[i].escape ? ", escaped" : "");
+	if (o->verbose && o->dry_run)
+		for (i = 0; i < r->fc.nreplay; i++) {
+			printf("  fast commit: ");
+			fc_record_text(stdout, &r->fc.recs[i]);
+			printf("\n");
+		}
 	verdict_summary_text(v, done, line, sizeof(line));
 	printf("%s: %s\n", o->image, line);
 	if (o->mounted)
 		printf("%s: ***** REBOOT SYSTEM ***** (replayed under the "
 		       "mounted filesystem, which keeps the journal state it "
 		       "read before)\n", o->image);
+}
+
+/* replay -v: what each fast-commit record did. */
+static void fc_note(void *arg, const struct jbd_fc_record *r, const char *what)
+{
+	(void)arg;
+	printf("  fast commit: ");
+	fc_record_text(stdout, r);
+	printf(": %s\n", what);
+}
+
+/*
+ * The fast-commit area, before anything is written: the kernel's recovery
+ * must not fail on it, its records must name only what they may change,
+ * and its replay cannot go through an undo file.
+ */
+static int check_fast_commit(const struct replay_opts *o, struct jbd_journal *j,
+			     const struct jbd_recovery *r)
+{
+	const struct jbd_fc_record *rec;
+	size_t bad;
+	errcode_t err = jbd_recover_fc_status(r);
+
+	if (err) {
+		com_err(program_name, err, "while reading the fast-commit area "
+			"of '%s' (nothing written)", o->image);
+		return jbd_exit_status(err);
+	}
+	if (!r->fc.nreplay)
+		return 0;
+	err = jbd_fc_check_targets(j, &r->fc, &bad);
+	if (err) {
+		rec = &r->fc.recs[bad];
+		com_err(program_name, err, "while checking the fast-commit "
+			"record at journal block %u, offset %u of '%s' (nothing "
+			"written)", rec->jblk, rec->off, o->image);
+		return jbd_exit_status(err);
+	}
+	if (o->undo && !o->dry_run) {
+		com_err(program_name, JBD_ET_FC_UNDO, "while replaying '%s' "
+			"(nothing written)", o->image);
+		return JBD_EXIT_ERROR;
+	}
+	return 0;
 }
 
 /* Replay refuses: say why, on stderr, as the check that refused words it. */
@@ -248,6 +300,7 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 	const char *mode = NULL;
 	struct jbd_recovery r;
 	struct jbd_verdict v;
+	uint64_t fc_written = 0;
 	errcode_t err = 0;
 	int status;
 
@@ -263,7 +316,9 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		return jbd_exit_status(err);
 	}
 	if (v.outcome == JBD_OUTCOME_REFUSED) {
-		report_refusal(o, j, &v);
+		/* The fast-commit checks word their own refusal. */
+		if (!check_fast_commit(o, j, &r))
+			report_refusal(o, j, &v);
 		status = verdict_exit_status(&v, false);
 		if (o->json)
 			report_json(o, &v, NULL, status);
@@ -278,6 +333,11 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		jbd_recovery_free(&r);
 		return JBD_EXIT_OK;
 	}
+	status = check_fast_commit(o, j, &r);
+	if (status) {
+		jbd_recovery_free(&r);
+		return status;
+	}
 	if (!o->dry_run) {
 		if (!o->preen && !o->json)
 			printf("%s: recovering journal\n", o->image);
@@ -287,9 +347,16 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		/* Writing can find a bad data checksum: the verdict follows. */
 		if (!err)
 			err = jbd_verdict_from(j, &r, 0, &v);
+		/* The fast commits after the blocks, before the journal is
+		 * marked empty, journaled (see fcreplay.h). */
 		if (!err)
-			err = jbd_recover_finish(j, &r, (uint64_t)r.nplan *
-						 j->blocksize / 1024, time(NULL));
+			err = jbd_recover_fast_commit(j, &r, o->buffered ?
+					JBD_HOME_BUFFERED : 0, o->verbose ?
+					fc_note : NULL, NULL, &fc_written);
+		if (!err)
+			err = jbd_recover_finish(j, &r, (uint64_t)(r.nplan +
+						 fc_written) * j->blocksize / 1024,
+						 time(NULL));
 		if (err) {
 			com_err(program_name, err, "while replaying the journal "
 				"of '%s'", o->image);

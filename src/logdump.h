@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include "fastcommit.h"
 #include "journal.h"
 #include "output.h"
 #include "verdict.h"
@@ -64,5 +67,10 @@ void json_begin(struct logdump_ctx *c);
 /* False when out of memory. */
 bool json_event(struct logdump_ctx *c, const struct jbd_event *ev);
 void json_finish(struct logdump_ctx *c);
+
+/* The fast-commit area after the log (logdump-fc.c); an exit status. */
+int logdump_fast_commit(struct logdump_ctx *c);
+/* One fast-commit record in debugfs's words, no newline (replay -v too). */
+void fc_record_text(FILE *f, const struct jbd_fc_record *r);
 
 #endif

@@ -154,6 +154,22 @@ static void print_users(struct out *o, const struct jbd_sb *sb)
 	out_list_end(o);
 }
 
+/*
+ * The fast-commit length as dumpe2fs -h prints it: it goes by the
+ * filesystem's fast_commit feature (s_num_fc_blks, 256 when 0), not by the
+ * journal's FAST_COMMIT flag, which the kernel sets only at mount and
+ * which decides recovery's geometry (jbd_sb_fc_blocks).
+ */
+static uint32_t listed_fc_blocks(const struct jbd_journal *j)
+{
+	if (!j->fs)
+		return jbd_sb_fc_blocks(&j->sb);
+	if (!ext2fs_has_feature_fast_commit(j->fs->super))
+		return 0;
+	return j->sb.num_fc_blks ? j->sb.num_fc_blks :
+	       JBD2_DEFAULT_FAST_COMMIT_BLOCKS;
+}
+
 void print_superblock(struct out *o, const struct jbd_journal *j)
 {
 	const struct jbd_sb *sb = &j->sb;
@@ -170,9 +186,10 @@ void print_superblock(struct out *o, const struct jbd_journal *j)
 	print_total_size(o, sb);
 	out_u64(o, "maxlen", "Total journal blocks:", sb->maxlen);
 	out_u64(o, "max_transaction_length", "Max transaction length:",
-		jbd_sb_max_transaction(sb));
+		listed_fc_blocks(j) < sb->maxlen ?
+		sb->maxlen - listed_fc_blocks(j) : 0);
 	out_u64(o, "fast_commit_length", "Fast commit length:",
-		jbd_sb_fc_blocks(sb));
+		listed_fc_blocks(j));
 	out_u64(o, "num_fc_blocks", NULL, sb->num_fc_blks);
 	out_u64(o, "blocksize", "Journal block size:", sb->blocksize);
 	out_u64(o, "first", "Journal first block:", sb->first);

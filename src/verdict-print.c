@@ -42,6 +42,8 @@ void print_verdict_json(struct out *o, const struct jbd_verdict *v)
 	out_u64(o, "blocks_to_write", NULL, v->blocks);
 	out_u64(o, "revoked", NULL, v->revoked);
 	out_u64(o, "skipped", NULL, v->skipped);
+	out_u64(o, "fast_commit_records", NULL, v->fc_records);
+	out_u64(o, "fast_commits", NULL, v->fc_commits);
 	out_object_begin(o, "end");
 	out_str(o, "reason", NULL, jbd_log_end_name(v->end));
 	out_u64_or_null(o, "journal_block", v->end != JBD_LOGEND_EMPTY,
@@ -146,6 +148,11 @@ void verdict_summary_text(const struct jbd_verdict *v, bool done, char *buf,
 			      done ? "written" : "to write", v->revoked,
 			      v->skipped, v->sequence_before,
 			      v->sequence_after);
+	if (v->fc_records && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "; then %" PRIu64 " fast-commit "
+			      "record%s (%u fast commit%s)", v->fc_records,
+			      v->fc_records == 1 ? "" : "s", v->fc_commits,
+			      v->fc_commits == 1 ? "" : "s");
 	if (v->fs_state && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "; the filesystem %s %s",
 			 done ? "is" : "would be", v->fs_state);

@@ -80,8 +80,11 @@ END { if (clean && !ended) print "Journal is clean (s_start is 0): the log is em
 
 # jbdctl logdump text (stdin) without what it adds to debugfs's lines: the checksum verdict
 # suffixes, the flag names after "(flags 0xN:", the "  Commit time ..." lines and the
-# "  (no tag has LAST_TAG ...)" note.
+# "  (no tag has LAST_TAG ...)" note, and the fast-commit area (dropped on both sides;
+# tests/fastcommit.bats compares its record lines with debugfs's).
 JBDCTL_TEXT_SED='
+/^\*\*\* Fast Commit Area \*\*\*$/,$d
+/^$/d
 /^  Commit time /d
 /^Recovery: /d
 /^  \(no tag has LAST_TAG/d

@@ -536,6 +536,57 @@ static void name_log_end(struct jbd_audit *a, const struct jbd_recovery *r)
 	}
 }
 
+/*
+ * The fast-commit area as the plan scanned it: tails with a bad checksum
+ * or tid, the end of the scan, records that name what they may not, and
+ * whether the kernel's recovery fails on it.
+ */
+static void audit_fast_commit(struct jbd_journal *j, struct jbd_audit *a)
+{
+	const struct jbd_fc_area *fc = &a->plan.fc;
+	struct jbd_finding *f;
+	size_t i;
+
+	if (fc->stop == JBD_FC_ABSENT)
+		return;
+	for (i = 0; i < fc->nrecs; i++) {
+		const struct jbd_fc_record *r = &fc->recs[i];
+
+		if (r->tag != JBD_FC_TAIL || r->tail_good)
+			continue;
+		f = add(a, fc->recovery_fails ? JBD_ERROR : JBD_INFO, "fc_tail",
+			"fast-commit tail at offset %u %s; the records since "
+			"the last good tail are not replayed", r->off,
+			r->crc_stored != r->crc_computed ? "has a bad checksum" :
+			"belongs to another transaction");
+		at(f, r->jblk, true, r->tid);
+	}
+	if (fc->stop == JBD_FC_BAD_RECORD && (fc->stop_tag || fc->stop_len)) {
+		f = add(a, fc->recovery_fails ? JBD_ERROR : JBD_INFO,
+			"fc_bad_record", "fast-commit record at offset %u (tag "
+			"%u, length %u) is not valid: the scan ends there",
+			fc->stop_off, fc->stop_tag, fc->stop_len);
+		at(f, fc->stop_jblk, true, fc->expected_tid);
+	}
+	if (fc->recovery_fails) {
+		f = add(a, JBD_ERROR, "fc_recovery_fails", "the kernel's "
+			"recovery fails on the fast-commit area (%s): replay "
+			"refuses the journal", jbd_fc_stop_name(fc->stop));
+		at(f, fc->stop_jblk, true, fc->expected_tid);
+	}
+	a->fc_err = jbd_fc_check_targets(j, fc, &a->fc_bad_index);
+	if (a->fc_err) {
+		const struct jbd_fc_record *r = &fc->recs[a->fc_bad_index];
+
+		f = add(a, JBD_ERROR, "fc_target", "fast-commit %s record at "
+			"offset %u names inode %u%s outside what it may change",
+			jbd_fc_tag_name(r->tag), r->off, r->ino,
+			r->tag == JBD_FC_ADD_RANGE ? " or blocks" :
+			r->parent ? " or parent" : "");
+		at(f, r->jblk, true, fc->expected_tid);
+	}
+}
+
 /* The plan, from the data verdicts the audit walk already has. */
 static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 {
@@ -547,11 +598,7 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 	if (c->nbad)	/* qsort and bsearch want a real array, even empty */
 		qsort(c->bad_jblks, c->nbad, sizeof(*c->bad_jblks), cmp_jblk);
 	a->plan_err = jbd_recover_plan_known(j, &a->plan, &known);
-	if (a->plan_err == JBD_ET_FAST_COMMIT)
-		add(a, JBD_WARNING, "fast_commit", "the fast-commit area holds "
-		    "records of the next transaction; jbdctl replay refuses "
-		    "them (e2fsck replays them)");
-	if (a->plan_err && a->plan_err != JBD_ET_FAST_COMMIT)
+	if (a->plan_err)
 		add(a, JBD_ERROR, "recovery_refused", "replay refuses this "
 		    "journal: %s", error_message(a->plan_err));
 	if (a->plan_err)
@@ -561,6 +608,7 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 		add(a, JBD_ERROR, "logged_superblock", "the log replays a copy "
 		    "of block %u that holds no valid superblock: e2fsck stops "
 		    "after replaying it", SUPERBLOCK_OFFSET / j->blocksize);
+	audit_fast_commit(j, a);
 	a->target_err = jbd_recover_check_targets(j, r, &a->target_fsblk);
 	if (jbd_recovery_failed(r) && r->failure != JBD_RECOVERY_DATA_CSUM) {
 		f = add(a, JBD_ERROR, "recovery_failure", "recovery would fail "

@@ -39,6 +39,8 @@ struct jbd_audit {
 	errcode_t plan_err;		/* why it could not be planned */
 	errcode_t target_err;		/* replay would refuse to write */
 	uint64_t target_fsblk;
+	errcode_t fc_err;		/* a fast-commit record replay refuses */
+	size_t fc_bad_index;		/* ... this one of plan.fc.recs */
 };
 
 errcode_t jbd_audit(struct jbd_journal *j, unsigned int flags,

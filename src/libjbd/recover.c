@@ -392,32 +392,17 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 	return err;
 }
 
-#define FC_TAG_HEAD	9	/* EXT4_FC_TAG_HEAD: le16 tag, le16 len, features, tid */
-
 /*
  * Fast commits live after the log, as ext4-level records that only a
- * logical (inode, extent, dentry) replay can apply.  They belong to this
- * recovery when the area starts with a HEAD record for end_tid, the
- * transaction after the last full commit (kernel fc_do_one_pass).
+ * logical (inode, extent, dentry) replay can apply.  The kernel scans them
+ * for end_tid, the transaction after the last full commit, once the log's
+ * own scan is done (fc_do_one_pass); a clean journal is not scanned.
  */
-static errcode_t check_fast_commit(struct jbd_journal *j,
-				   const struct jbd_recovery *r)
+static errcode_t scan_fast_commit(struct jbd_journal *j, struct jbd_recovery *r)
 {
-	uint32_t fc_first = jbd_sb_log_end(&j->sb) + 1;
-	uint8_t *block;
-	errcode_t err;
-
-	if (!jbd_sb_has_fast_commit(&j->sb) || fc_first >= j->sb.maxlen)
+	if (!jbd_sb_has_fast_commit(&j->sb))
 		return 0;
-	err = ext2fs_get_mem(j->blocksize, &block);
-	if (err)
-		return err;
-	err = jbd_read_blocks(j, fc_first, 1, block);
-	if (!err && (block[0] | block[1] << 8) == FC_TAG_HEAD &&
-	    le32_at(block + 8) == r->end_tid)
-		err = JBD_ET_FAST_COMMIT;
-	ext2fs_free_mem(&block);
-	return err;
+	return jbd_fc_scan(j, r->end_tid, &r->fc);
 }
 
 /*
@@ -549,8 +534,8 @@ static errcode_t plan(struct jbd_journal *j, struct jbd_recovery *r,
 	if (j->sb.start == 0)
 		return 0;	/* empty log: nothing to replay */
 	err = scan_pass(j, r);
-	if (!err)
-		err = check_fast_commit(j, r);
+	if (!err && r->failure == JBD_RECOVERY_OK)
+		err = scan_fast_commit(j, r);
 	if (err || r->failure != JBD_RECOVERY_OK)
 		return err;
 	err = revoke_replay_pass(j, r, known, deferred, ret_logged_twice);
@@ -600,9 +585,15 @@ void jbd_recovery_free(struct jbd_recovery *r)
 {
 	free(r->plan);
 	free(r->bad_fsblks);
+	jbd_fc_free(&r->fc);
 	r->plan = NULL;
 	r->bad_fsblks = NULL;
 	r->nplan = r->nbad = 0;
+}
+
+errcode_t jbd_recover_fc_status(const struct jbd_recovery *r)
+{
+	return r->fc.recovery_fails ? JBD_ET_FC_RECOVERY_FAILS : 0;
 }
 
 bool jbd_recovery_failed(const struct jbd_recovery *r)

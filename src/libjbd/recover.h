@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "fastcommit.h"
 #include "homewrite.h"
 #include "journal.h"
 #include "walk.h"
@@ -72,7 +73,17 @@ struct jbd_recovery {
 	size_t nplan;
 
 	uint8_t pre_sb[1024];		/* fs superblock before replay */
+
+	/* The fast-commit area, scanned for end_tid (empty when recovery
+	 * fails, the journal is clean or has no fast commits). */
+	struct jbd_fc_area fc;
 };
+
+/*
+ * Can the fast-commit area be replayed: JBD_ET_FC_RECOVERY_FAILS when
+ * the kernel's recovery would fail on it, else 0.
+ */
+errcode_t jbd_recover_fc_status(const struct jbd_recovery *r);
 
 errcode_t jbd_recover_plan(struct jbd_journal *j, struct jbd_recovery *r);
 

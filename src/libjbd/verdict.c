@@ -11,6 +11,7 @@
 
 #include "jbd2-format.h"
 #include "jbd-err.h"
+#include "fastcommit.h"
 #include "verdict.h"
 
 /*
@@ -87,6 +88,7 @@ errcode_t jbd_verdict_from(struct jbd_journal *j, const struct jbd_recovery *r,
 			   errcode_t plan_err, struct jbd_verdict *v)
 {
 	uint64_t fsblk = 0;
+	size_t bad_rec;
 	errcode_t err;
 
 	memset(v, 0, sizeof(*v));
@@ -138,6 +140,17 @@ errcode_t jbd_verdict_from(struct jbd_journal *j, const struct jbd_recovery *r,
 			v->refused_fsblk = fsblk;
 			return 0;
 		}
+		/* The fast-commit area: the kernel's refusals, then its targets. */
+		err = jbd_recover_fc_status(r);
+		if (!err)
+			err = jbd_fc_check_targets(j, &r->fc, &bad_rec);
+		if (err) {
+			v->outcome = JBD_OUTCOME_REFUSED;
+			v->refused = err;
+			return 0;
+		}
+		v->fc_records = r->fc.nreplay;
+		v->fc_commits = r->fc.ncommits;
 	}
 	if (!v->needs_replay)
 		v->outcome = JBD_OUTCOME_NOTHING;

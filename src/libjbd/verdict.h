@@ -53,6 +53,9 @@ struct jbd_verdict {
 	uint64_t blocks;		/* to write: last surviving copies */
 	uint64_t revoked;		/* blocks whose every copy is revoked */
 	uint64_t skipped;		/* copies with a bad checksum */
+	uint64_t fc_records;		/* fast-commit records replayed after
+					   the block-level replay ... */
+	uint32_t fc_commits;		/* ... from this many fast commits */
 
 	enum jbd_log_end end;
 	uint32_t end_jblk;		/* where the log ends */

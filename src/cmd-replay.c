@@ -210,6 +210,8 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 		}
 	verdict_summary_text(v, done, line, sizeof(line));
 	printf("%s: %s\n", o->image, line);
+	if (verdict_fc_text(v, done, line, sizeof(line)))
+		printf("%s: %s\n", o->image, line);
 	if (o->mounted)
 		printf("%s: ***** REBOOT SYSTEM ***** (replayed under the "
 		       "mounted filesystem, which keeps the journal state it "

@@ -36,6 +36,8 @@ static void print_replay(struct out *o, const struct jbd_verdict *v,
 		return;
 	verdict_summary_text(v, false, line, sizeof(line));
 	printf("%s: replay: %s\n", image, line);
+	if (verdict_fc_text(v, false, line, sizeof(line)))
+		printf("%s: replay: %s\n", image, line);
 }
 
 static void print_findings(struct out *o, const struct jbd_audit *a,

@@ -49,5 +49,8 @@ void verdict_end_text(const struct jbd_verdict *v, char *buf, size_t len);
 /* ... and what replay would do (done: did), in one sentence. */
 void verdict_summary_text(const struct jbd_verdict *v, bool done, char *buf,
 			  size_t len);
+/* ... and then the fast commits, if there are any to replay. */
+bool verdict_fc_text(const struct jbd_verdict *v, bool done, char *buf,
+		     size_t len);
 
 #endif

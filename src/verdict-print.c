@@ -111,6 +111,18 @@ void verdict_end_text(const struct jbd_verdict *v, char *buf, size_t len)
 	}
 }
 
+bool verdict_fc_text(const struct jbd_verdict *v, bool done, char *buf,
+		     size_t len)
+{
+	if (!v->fc_records || v->outcome == JBD_OUTCOME_REFUSED)
+		return false;
+	snprintf(buf, len, "%s %" PRIu64 " fast-commit record%s (%u fast "
+		 "commit%s of transaction %u)", done ? "replayed" :
+		 "would replay", v->fc_records, v->fc_records == 1 ? "" : "s",
+		 v->fc_commits, v->fc_commits == 1 ? "" : "s", v->fc_tid);
+	return true;
+}
+
 void verdict_summary_text(const struct jbd_verdict *v, bool done, char *buf,
 			  size_t len)
 {
@@ -148,11 +160,6 @@ void verdict_summary_text(const struct jbd_verdict *v, bool done, char *buf,
 			      done ? "written" : "to write", v->revoked,
 			      v->skipped, v->sequence_before,
 			      v->sequence_after);
-	if (v->fc_records && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, "; then %" PRIu64 " fast-commit "
-			      "record%s (%u fast commit%s)", v->fc_records,
-			      v->fc_records == 1 ? "" : "s", v->fc_commits,
-			      v->fc_commits == 1 ? "" : "s");
 	if (v->fs_state && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "; the filesystem %s %s",
 			 done ? "is" : "would be", v->fs_state);

@@ -93,7 +93,7 @@ jbyte() {
 	require_corpus
 	img=$(fc_image fast-commit "$CORPUS/fast-commit.crash.img.zst")
 	run -0 jbdctl verify --json "$img"
-	assert_equal "$(jq '.replay.fast_commit_records, .replay.fast_commits' <<<"$output" | tr '\n' ' ')" "37 9 "
+	assert_equal "$(jq '.verdict.fast_commit_records, .verdict.fast_commits' <<<"$output" | tr '\n' ' ')" "37 9 "
 }
 
 # The third fast commit's tail (journal block 1027, record at offset 188; the
@@ -113,7 +113,7 @@ jbyte() {
 	assert_equal "$(grep -c '^tag .*, not replayed)$' <<<"$output")" 26
 	run -0 jbdctl verify -v --json "$img"
 	assert_equal "$(jq -r '.problems[] | select(.kind == "fc_tail") | "\(.severity) \(.journal_block)"' <<<"$output")" "info 1027"
-	assert_equal "$(jq '.replay.fast_commit_records' <<<"$output")" 11
+	assert_equal "$(jq '.verdict.fast_commit_records' <<<"$output")" 11
 }
 
 @test "bad first tail crc: the kernel's recovery fails; logdump and verify say so, replay refuses and writes nothing" {
@@ -124,7 +124,7 @@ jbyte() {
 	assert_line "The kernel's recovery fails on this area: jbdctl replay refuses the journal."
 	run -4 jbdctl verify --json "$img"
 	assert_equal "$(jq -r '[.problems[] | select(.severity == "error") | .kind] | join(" ")' <<<"$output")" "fc_tail fc_recovery_fails"
-	assert_equal "$(jq '.replay.would_refuse' <<<"$output")" true
+	assert_equal "$(jq -r '.verdict.outcome' <<<"$output")" refused
 	cp "$img" "$img.orig"
 	run -4 --separate-stderr jbdctl replay "$img"
 	[[ "$stderr" == "jbdctl: Fast-commit area is corrupt where the kernel's recovery fails while reading the fast-commit area of '$img' (nothing written)" ]]
@@ -278,7 +278,8 @@ with open(path, 'r+b') as f:
     blk[383 + 8:383 + 12] = struct.pack('<I', crc)
     f.seek(off); f.write(blk)
 PY
-	run -0 jbdctl logdump "$img"
+	# logdump lists it; its exit status is the verdict's: a refusal (4).
+	run -4 jbdctl logdump "$img"
 	assert_line "Replay takes 37 records of 9 fast commits (transaction 4)."
 	run -4 jbdctl verify --json "$img"
 	assert_equal "$(jq -r '[.problems[] | select(.severity == "error") | .kind] | join(" ")' <<<"$output")" fc_target

@@ -151,6 +151,7 @@ errcode_t jbd_verdict_from(struct jbd_journal *j, const struct jbd_recovery *r,
 		}
 		v->fc_records = r->fc.nreplay;
 		v->fc_commits = r->fc.ncommits;
+		v->fc_tid = r->fc.expected_tid;
 	}
 	if (!v->needs_replay)
 		v->outcome = JBD_OUTCOME_NOTHING;

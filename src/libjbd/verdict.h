@@ -56,6 +56,7 @@ struct jbd_verdict {
 	uint64_t fc_records;		/* fast-commit records replayed after
 					   the block-level replay ... */
 	uint32_t fc_commits;		/* ... from this many fast commits */
+	uint32_t fc_tid;		/* ... of this transaction */
 
 	enum jbd_log_end end;
 	uint32_t end_jblk;		/* where the log ends */

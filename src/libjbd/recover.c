@@ -703,6 +703,20 @@ static void update_fs_super(uint8_t *sb, const struct jbd_recovery *r,
 			 ext2fs_crc32c_le(~0U, sb, SB_OFF(s_checksum)));
 }
 
+errcode_t jbd_recover_final_fs_super(struct jbd_journal *j,
+				     const struct jbd_recovery *r,
+				     uint64_t kbytes_written, time_t now,
+				     uint8_t sb[1024])
+{
+	errcode_t err = jbd_read_fs_super(j, sb);
+
+	if (!err)
+		update_fs_super(sb, r, j->sb.errnum != 0 ||
+				(!jbd_recovery_failed(r) && r->failed_commit),
+				kbytes_written, now);
+	return err;
+}
+
 /*
  * The journal side (e2fsck_journal_release): the log is empty, s_start 0.
  * On success the next transaction is end_tid + 1, which invalidates any
@@ -726,10 +740,9 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 
 	/* The filesystem first: a crash before the journal is marked empty
 	 * leaves a log that replays again to the same result. */
-	err = jbd_read_fs_super(j, fs_sb);
+	err = jbd_recover_final_fs_super(j, r, kbytes_written, now, fs_sb);
 	if (err)
 		return err;
-	update_fs_super(fs_sb, r, sb.errnum != 0, kbytes_written, now);
 	err = jbd_write_fs_super(j, fs_sb);
 	if (!err)
 		err = jbd_flush(j);

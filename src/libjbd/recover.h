@@ -119,6 +119,15 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
  * Update the filesystem superblock (needs_recovery cleared, error state),
  * sync, then mark the journal empty with e2fsck's s_sequence, sync.
  */
+/*
+ * The filesystem superblock jbd_recover_finish() will write, with the
+ * same arguments, once jbd_recover_write() is done.
+ */
+errcode_t jbd_recover_final_fs_super(struct jbd_journal *j,
+				     const struct jbd_recovery *r,
+				     uint64_t kbytes_written, time_t now,
+				     uint8_t sb[1024]);
+
 errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
 			     uint64_t kbytes_written, time_t now);
 

@@ -35,6 +35,7 @@
 #include "homewrite.h"
 #include "recover.h"
 #include "revoke.h"
+#include "selfmod.h"
 
 #define COPY_ESCAPE	0x1	/* blkmap flag: the copy was escaped */
 
@@ -480,7 +481,7 @@ bool jbd_recovery_failed(const struct jbd_recovery *r)
 	return r->failure != JBD_RECOVERY_OK;
 }
 
-errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk)
 {
@@ -494,7 +495,7 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 		if (jbd_journal_owns_fsblk(j, r->plan[i].fsblk))
 			return JBD_ET_TARGET_JOURNAL;
 	}
-	return 0;
+	return jbd_check_self_modifying(j, r, ret_fsblk);
 }
 
 /*

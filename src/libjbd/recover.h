@@ -94,8 +94,11 @@ errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
 				 const struct jbd_known_verdicts *known);
 void jbd_recovery_free(struct jbd_recovery *r);
 
-/* Refuse a plan that would write outside the fs or into the journal. */
-errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+/*
+ * Refuse a plan that would write outside the fs, into the journal, or
+ * into the journal inode's block map (selfmod.h).
+ */
+errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk);
 

@@ -451,6 +451,8 @@ static errcode_t read_ahead(struct jbd_walk *w, uint32_t jblk)
 
 		if (n > ahead_blocks(w))
 			n = ahead_blocks(w);
+		if (n > w->area_left + 1)	/* this block and those left */
+			n = (uint32_t)w->area_left + 1;
 		err = jbd_read_blocks(w->j, jblk, n, w->ahead);
 		if (err)
 			return err;

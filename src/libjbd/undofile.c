@@ -7,7 +7,8 @@
  *             the first key block are, block sizes, crc32c of the
  *             superblock copy, state (1: finished), crc32c of the header
  *   block 1   the filesystem superblock e2undo expects to find, with
- *             s_magic inverted
+ *             s_magic inverted (later, the header points to a newer copy
+ *             after the data)
  *   block 2.. a key block (magic 0xCADECADE, crc32c of the block, then
  *             16-byte keys: fs block, crc32c of the data, size in bytes),
  *             then the data of its keys, then the next key block, ...
@@ -268,24 +269,40 @@ errcode_t jbd_undo_expect_super(const char *path, const uint8_t sb[1024])
 	uint32_t bs, crc;
 	errcode_t err = 0;
 	ssize_t got;
+	off_t end;
 	int fd;
 
 	fd = open(path, O_RDWR);
 	if (fd < 0)
 		return errno;
 	got = pread(fd, h, HDR_SIZE, 0);
-	if (got != HDR_SIZE) {
-		err = got < 0 ? errno : EXT2_ET_SHORT_READ;
+	end = lseek(fd, 0, SEEK_END);
+	if (got != HDR_SIZE || end < 0) {
+		err = got < 0 || end < 0 ? errno : EXT2_ET_SHORT_READ;
 		goto out;
 	}
 	bs = (uint32_t)h[32] | (uint32_t)h[33] << 8 | (uint32_t)h[34] << 16 |
 	     (uint32_t)h[35] << 24;
+	if (!bs) {
+		err = EXT2_ET_SHORT_READ;
+		goto out;
+	}
+	/*
+	 * The new copy goes in a block of its own after the data, synced;
+	 * then one 512-byte write of the header (one sector) switches to
+	 * it, so that the undo file holds one copy or the other, whole.
+	 */
+	end = (end + bs - 1) / bs;
 	crc = super_copy(copy, sb);
+	err = pwrite_all(fd, copy, sizeof(copy), end * (off_t)bs);
+	if (!err && fsync(fd) < 0)
+		err = errno;
+	if (err)
+		goto out;
+	put_le64(h + 16, (uint64_t)end);
 	put_le32(h + 40, crc);
 	put_le32(h + HDR_CRC_OFF, ext2fs_crc32c_le(~0U, h, HDR_CRC_OFF));
-	err = pwrite_all(fd, copy, sizeof(copy), (off_t)bs);
-	if (!err)
-		err = pwrite_all(fd, h, HDR_SIZE, 0);
+	err = pwrite_all(fd, h, HDR_SIZE, 0);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 out:

@@ -18,6 +18,7 @@
 #include "fcreplay.h"
 #include "logdump.h"
 #include "recover.h"
+#include "undofile.h"
 #include "util.h"
 
 const char *const cmd_replay_usage[] = {
@@ -297,6 +298,18 @@ static void report_nothing(const struct replay_opts *o,
 		       "is %s\n", o->image, v->fs_state);
 }
 
+/* e2undo checks the superblock it finds: the one replay ends with. */
+static errcode_t undo_expect_final(struct jbd_journal *j,
+				   const struct jbd_recovery *r, uint64_t kbytes,
+				   time_t now, const char *path)
+{
+	uint8_t sb[1024];
+	errcode_t err;
+
+	err = jbd_recover_final_fs_super(j, r, kbytes, now, sb);
+	return err ? err : jbd_undo_expect_super(path, sb);
+}
+
 static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 {
 	const char *mode = NULL;
@@ -341,8 +354,18 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 		return status;
 	}
 	if (!o->dry_run) {
+		time_t now = time(NULL);
+		uint64_t kbytes;
+
 		if (!o->preen && !o->json)
 			printf("%s: recovering journal\n", o->image);
+		/* The undo file is whole and synced before the first write. */
+		if (o->undo && (err = jbd_undo_save_plan(j, &r, o->undo))) {
+			com_err(program_name, err, "while writing the undo file "
+				"'%s' (nothing replayed)", o->undo);
+			jbd_recovery_free(&r);
+			return JBD_EXIT_ERROR;
+		}
 		err = jbd_recover_write(j, &r, o->buffered ? JBD_HOME_BUFFERED : 0,
 					o->progress && isatty(2) ?
 					show_progress : NULL, NULL, &mode);
@@ -355,10 +378,11 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 			err = jbd_recover_fast_commit(j, &r, o->buffered ?
 					JBD_HOME_BUFFERED : 0, o->verbose ?
 					fc_note : NULL, NULL, &fc_written);
+		kbytes = (uint64_t)(r.nplan + fc_written) * j->blocksize / 1024;
+		if (!err && o->undo)
+			err = undo_expect_final(j, &r, kbytes, now, o->undo);
 		if (!err)
-			err = jbd_recover_finish(j, &r, (uint64_t)(r.nplan +
-						 fc_written) * j->blocksize / 1024,
-						 time(NULL));
+			err = jbd_recover_finish(j, &r, kbytes, now);
 		if (err) {
 			com_err(program_name, err, "while replaying the journal "
 				"of '%s'", o->image);
@@ -395,10 +419,6 @@ static int replay_one(const struct replay_opts *o)
 			return status;
 	}
 	flags = o->dry_run ? 0 : JBD_OPEN_RW;
-	if (o->undo) {
-		flags |= JBD_OPEN_UNDO;
-		jbd_set_undo_file(o->undo);
-	}
 	/* At boot, a filesystem without a journal is simply done. */
 	if (o->preen && (err = jbd_open(o->image, o->journal, flags, &j))) {
 		if (err == JBD_ET_NO_JOURNAL) {

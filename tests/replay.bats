@@ -81,8 +81,6 @@ every_fixture_as_e2fsck() {
 	cp "$img" "$img.u"
 	run -1 jbdctl replay -v --buffered "$img.b"
 	assert_line "$img.b: home blocks written through the page cache"
-	run -1 jbdctl replay -v --undo "$BATS_TEST_TMPDIR/u.undo" "$img.u"
-	assert_line "$img.u: home blocks written through libext2fs's io channel"
 	# Direct I/O where this system and the test directory's file system
 	# have it, the page cache where they do not.
 	if dd if=/dev/zero of="$BATS_TEST_TMPDIR/probe" bs=4096 count=1 \
@@ -93,6 +91,9 @@ every_fixture_as_e2fsck() {
 	fi
 	run -1 jbdctl replay -v "$img"
 	assert_line "$img: home blocks written $want"
+	# --undo saves the originals first, then writes the same way.
+	run -1 jbdctl replay -v --undo "$BATS_TEST_TMPDIR/u.undo" "$img.u"
+	assert_line "$img.u: home blocks written $want"
 }
 
 @test "replay: every corpus image (real kernel crashes) ends byte-identical to e2fsck's" {
@@ -155,6 +156,32 @@ every_fixture_as_e2fsck() {
 	! cmp -s "$img" "$img.orig"
 	run -0 e2undo "$BATS_TEST_TMPDIR/r.undo" "$img"
 	cmp "$img" "$img.orig"
+}
+
+@test "replay --undo: an undo file that holds something is never overwritten" {
+	img=$(fixture revoke)
+	cp "$img" "$img.orig"
+	echo keep > "$BATS_TEST_TMPDIR/old.undo"
+	run -8 jbdctl replay --undo "$BATS_TEST_TMPDIR/old.undo" "$img"
+	assert_line "jbdctl: File exists while writing the undo file '$BATS_TEST_TMPDIR/old.undo' (nothing replayed)"
+	cmp "$img" "$img.orig"
+	[ "$(cat "$BATS_TEST_TMPDIR/old.undo")" = keep ]
+	# An empty file is fine.
+	: > "$BATS_TEST_TMPDIR/empty.undo"
+	run -1 jbdctl replay --undo "$BATS_TEST_TMPDIR/empty.undo" "$img"
+}
+
+@test "replay --undo: e2undo restores the original from every crash state of a replay" {
+	[ -f "${WRITELOG_SO:-}" ] || WRITELOG_SO=$TOP_SRCDIR/tests/writelog.so
+	[ -x "${CRASHGEN:-}" ] || CRASHGEN=$TOP_SRCDIR/tests/crashgen
+	[ -f "$WRITELOG_SO" ] && [ -x "$CRASHGEN" ] || skip "the crash-state tools are not built"
+	require_tool e2undo
+	export WRITELOG_SO CRASHGEN JBDCTL TOP_SRCDIR
+	run env CRASHCHECK_SAMPLE_MODES=undo CRASHCHECK_ONLY="replay undo" \
+		bash "$TOP_SRCDIR/tests/crashcheck.sh" --sample
+	printf '%s\n' "$output" | grep '^replay undo' | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"replay undo revoke: "*" states tried, 0 failed"* ]]
 }
 
 @test "replay: a tag naming a block past the end of the filesystem: exit 4, nothing written" {

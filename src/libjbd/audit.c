@@ -42,6 +42,7 @@ struct audit_ctx {
 	uint64_t *descr_blocks;
 	unsigned int descr_ntags, descr_seen;
 	size_t descr_used;		/* bytes of tags and UUIDs */
+	unsigned int max_ntags;		/* the most tags of one descriptor */
 };
 
 static struct jbd_finding *add(struct jbd_audit *a, enum jbd_severity sev,
@@ -344,6 +345,8 @@ static errcode_t on_event(struct audit_ctx *c, const struct jbd_event *ev)
 {
 	switch (ev->type) {
 	case JBD_EV_DESCRIPTOR:
+		if (ev->ntags > c->max_ntags)
+			c->max_ntags = ev->ntags;
 		return on_descriptor(c, ev);
 	case JBD_EV_TAG:
 		return on_tag(c, ev);
@@ -405,6 +408,16 @@ static void on_end(struct audit_ctx *c, const struct jbd_event *ev)
  * lies beyond is older history.  A header block beyond the end that
  * carries the tid the log expected, or a later one, means the log was
  * broken in the middle: a commit with a wrong tid, a destroyed header.
+ *
+ * The cost is bounded by the log, not the journal: the search covers a
+ * third as many blocks as the log holds (verify reads the log once with
+ * its data and its headers twice more, as replay does: this keeps it
+ * within 1.5 times what replay reads), and never less than the reach of the largest
+ * descriptor the log has (its tags' blocks, then the next header).  A
+ * destroyed descriptor, revoke or commit block is followed by the next
+ * header of its transaction, or of the next one, within that reach, and
+ * is still found; a break followed by more stale blocks than that (a
+ * larger transaction than any before it) is not.
  */
 static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 {
@@ -414,6 +427,7 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 	struct jbd_walk *w;
 	struct jbd_event ev;
 	struct jbd_finding *f;
+	uint32_t reach;
 	errcode_t err;
 
 	if (c->end.end != JBD_END_NO_MAGIC && c->end.end != JBD_END_SEQUENCE &&
@@ -429,6 +443,11 @@ static errcode_t audit_beyond_end(struct jbd_journal *j, struct audit_ctx *c)
 	/* From the block after the end round to s_start: never walked. */
 	opts.area_start = jbd_log_next(sb, c->end.jblk);
 	opts.area_len = (sb->start - opts.area_start + len) % len;
+	reach = c->max_ntags + 2;
+	if (reach < (c->end.jblk - sb->start + len) % len / 3)
+		reach = (c->end.jblk - sb->start + len) % len / 3;
+	if (opts.area_len > reach)
+		opts.area_len = reach;
 	if (!opts.area_len)
 		return 0;
 	err = jbd_walk_begin(j, &opts, &w);

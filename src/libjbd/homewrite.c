@@ -8,9 +8,9 @@
  * next out of the log.  Both ways write each buffer with pwrite() on a
  * descriptor of our own, after switching libext2fs's block cache off so
  * that later reads through the io channel (the superblock, which the log
- * may have replaced) see what was written.  With --undo the writes must
- * go through the undo io manager: then they go through the io channel,
- * one after another, as before.
+ * may have replaced) see what was written.  Through libext2fs's undo io
+ * manager the writes must go through the io channel, one after another
+ * (replay --undo saves its undo file itself first: see undofile.c).
  *
  * Crash points: the order of home writes does not matter, since the log
  * stays valid until the caller rewrites the superblocks after a

@@ -376,6 +376,14 @@ static void load_superblock(struct jbd_journal *j)
 	ext2fs_free_mem(&block);
 }
 
+/* The io manager of filesystem images (tests: one over memory). */
+static io_manager fs_io_manager;
+
+void jbd_set_io_manager(io_manager mgr)
+{
+	fs_io_manager = mgr;
+}
+
 errcode_t jbd_set_undo_file(const char *path)
 {
 	static char *undo_path;	/* the undo manager keeps the pointer */
@@ -392,7 +400,7 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 			      const char *journal, int flags)
 {
 	int fsflags = FS_OPEN_FLAGS | ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0);
-	io_manager mgr = (flags & JBD_OPEN_UNDO) ? undo_io_manager : unix_io_manager;
+	io_manager mgr = (flags & JBD_OPEN_UNDO) ? undo_io_manager : fs_io_manager;
 	errcode_t err;
 
 	err = ext2fs_open2(image, NULL, fsflags, 0, 0, mgr, &j->fs);
@@ -465,6 +473,8 @@ errcode_t jbd_open(const char *image, const char *journal, int flags,
 	struct jbd_journal *j;
 	errcode_t err;
 
+	if (!fs_io_manager)
+		fs_io_manager = unix_io_manager;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return EXT2_ET_NO_MEMORY;

@@ -68,6 +68,12 @@ struct jbd_journal {
  */
 #define JBD_OPEN_KEEP_FS	0x4
 
+/*
+ * The io manager jbd_open() opens filesystem images with (default: unix);
+ * the fuzz target reads an image in memory.
+ */
+void jbd_set_io_manager(io_manager mgr);
+
 /* The undo file of the next jbd_open() with JBD_OPEN_UNDO (e2undo format). */
 errcode_t jbd_set_undo_file(const char *path);
 

@@ -35,6 +35,7 @@
 #include "homewrite.h"
 #include "recover.h"
 #include "revoke.h"
+#include "selfmod.h"
 
 #define COPY_ESCAPE	0x1	/* blkmap flag: the copy was escaped */
 
@@ -601,7 +602,7 @@ bool jbd_recovery_failed(const struct jbd_recovery *r)
 	return r->failure != JBD_RECOVERY_OK;
 }
 
-errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk)
 {
@@ -618,7 +619,7 @@ errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
 		if (jbd_journal_owns_fsblk(j, r->plan[i].fsblk))
 			return JBD_ET_TARGET_JOURNAL;
 	}
-	return 0;
+	return jbd_check_self_modifying(j, r, ret_fsblk);
 }
 
 /*
@@ -825,6 +826,20 @@ static void update_fs_super(uint8_t *sb, const struct jbd_recovery *r,
 			 ext2fs_crc32c_le(~0U, sb, SB_OFF(s_checksum)));
 }
 
+errcode_t jbd_recover_final_fs_super(struct jbd_journal *j,
+				     const struct jbd_recovery *r,
+				     uint64_t kbytes_written, time_t now,
+				     uint8_t sb[1024])
+{
+	errcode_t err = jbd_read_fs_super(j, sb);
+
+	if (!err)
+		update_fs_super(sb, r, j->sb.errnum != 0 ||
+				(!jbd_recovery_failed(r) && r->failed_commit),
+				kbytes_written, now);
+	return err;
+}
+
 /*
  * The journal side (e2fsck_journal_release): the log is empty, s_start 0.
  * On success the next transaction is end_tid + 1, which invalidates any
@@ -872,7 +887,9 @@ errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r
 		err = jbd_write_superblock(j, &sb);
 		return err ? err : JBD_ET_BAD_LOGGED_SUPER;
 	}
-	update_fs_super(fs_sb, r, sb.errnum != 0, kbytes_written, now);
+	err = jbd_recover_final_fs_super(j, r, kbytes_written, now, fs_sb);
+	if (err)
+		return err;
 	err = jbd_write_fs_super(j, fs_sb);
 	if (!err)
 		err = jbd_flush(j);

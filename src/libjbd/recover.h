@@ -111,8 +111,11 @@ errcode_t jbd_recover_plan_known(struct jbd_journal *j, struct jbd_recovery *r,
 				 const struct jbd_known_verdicts *known);
 void jbd_recovery_free(struct jbd_recovery *r);
 
-/* Refuse a plan that would write outside the fs or into the journal. */
-errcode_t jbd_recover_check_targets(const struct jbd_journal *j,
+/*
+ * Refuse a plan that would write outside the fs, into the journal, or
+ * into the journal inode's block map (selfmod.h).
+ */
+errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk);
 
@@ -148,6 +151,15 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
  * marked empty, the superblock left as replayed, JBD_ET_BAD_LOGGED_SUPER
  * returned.
  */
+/*
+ * The filesystem superblock jbd_recover_finish() will write, with the
+ * same arguments, once jbd_recover_write() is done.
+ */
+errcode_t jbd_recover_final_fs_super(struct jbd_journal *j,
+				     const struct jbd_recovery *r,
+				     uint64_t kbytes_written, time_t now,
+				     uint8_t sb[1024]);
+
 errcode_t jbd_recover_finish(struct jbd_journal *j, const struct jbd_recovery *r,
 			     uint64_t kbytes_written, time_t now);
 

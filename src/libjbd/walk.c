@@ -65,7 +65,10 @@ struct jbd_walk {
 
 	struct walk_tag *tags;		/* tags of the current descriptor */
 	unsigned int ntags, tag_next;
-	uint8_t *data;			/* their data, with JBD_WALK_READ_DATA */
+	uint8_t *data;			/* their data, with JBD_WALK_READ_DATA: */
+	unsigned int data_tags;		/* room for this many blocks, */
+	unsigned int data_first;	/* holding tags data_first.. */
+	unsigned int data_n;		/* ..data_first + data_n - 1 */
 	unsigned int max_tags;
 
 	unsigned int nrec, rec_next, rec_size;
@@ -76,7 +79,26 @@ struct jbd_walk {
 	uint64_t area_left;		/* JBD_WALK_ALL: blocks still to visit */
 };
 
-#define READ_AHEAD	256	/* blocks per read when visiting the whole area */
+/*
+ * Memory does not grow with the block size: a descriptor's data is read
+ * DATA_BYTES at a time (a 64 KiB-block descriptor can hold 4,096 tags,
+ * 256 MiB of data), the whole area AHEAD_BYTES at a time.
+ */
+#define DATA_BYTES	(4U << 20)
+#define AHEAD_BYTES	(1U << 20)
+
+static unsigned int blocks_in(uint32_t bytes, uint32_t bs)
+{
+	return bytes / bs ? bytes / bs : 1;
+}
+
+/* Blocks per read-ahead: 256, fewer when they are larger than 4 KiB. */
+static unsigned int ahead_blocks(const struct jbd_walk *w)
+{
+	unsigned int n = blocks_in(AHEAD_BYTES, w->bs);
+
+	return n > 256 ? 256 : n;
+}
 
 uint32_t jbd_walk_io_jblk(const struct jbd_walk *w)
 {
@@ -129,8 +151,11 @@ errcode_t jbd_walk_begin(struct jbd_journal *j,
 	w->v1_crc = ~0U;
 	w->block = malloc(w->bs);
 	w->tags = calloc(w->max_tags, sizeof(*w->tags));
+	w->data_tags = blocks_in(DATA_BYTES, w->bs);
+	if (w->data_tags > w->max_tags)
+		w->data_tags = w->max_tags;
 	if (w->flags & JBD_WALK_READ_DATA)
-		w->data = malloc((size_t)w->max_tags * w->bs);
+		w->data = malloc((size_t)w->data_tags * w->bs);
 	if (!w->block || !w->tags ||
 	    ((w->flags & JBD_WALK_READ_DATA) && !w->data)) {
 		jbd_walk_end(w);
@@ -248,9 +273,9 @@ static void check_data(struct jbd_walk *w, uint32_t tid)
 	bool v2 = jbd_sb_has_csum_v2(w->sb);
 	unsigned int i;
 
-	for (i = 0; i < w->ntags; i++) {
+	for (i = w->data_first; i < w->data_first + w->data_n; i++) {
 		struct walk_tag *tag = &w->tags[i];
-		const uint8_t *data = w->data + (size_t)i * w->bs;
+		const uint8_t *data = w->data + (size_t)(i - w->data_first) * w->bs;
 
 		if (jbd_sb_has_csum_v1(w->sb))
 			w->v1_crc = jbd_crc32_be(w->v1_crc, data, w->bs);
@@ -262,11 +287,28 @@ static void check_data(struct jbd_walk *w, uint32_t tid)
 	}
 }
 
+/* Read the data of tags first.. (as many as w->data holds), check it. */
+static errcode_t load_data(struct jbd_walk *w, unsigned int first)
+{
+	unsigned int n = w->ntags - first;
+	errcode_t err;
+
+	if (n > w->data_tags)
+		n = w->data_tags;
+	w->data_first = first;
+	w->data_n = 0;
+	err = read_log_run(w, w->tags[first].jblk, n, w->data);
+	if (err)
+		return err;
+	w->data_n = n;
+	check_data(w, w->block_tid);
+	return 0;
+}
+
 static errcode_t on_descriptor(struct jbd_walk *w, struct jbd_event *ev)
 {
 	uint32_t jblk = w->block_jblk;
 	unsigned int i;
-	errcode_t err;
 
 	parse_tags(w, ev);
 	ev->ntags = w->ntags;
@@ -290,11 +332,7 @@ static errcode_t on_descriptor(struct jbd_walk *w, struct jbd_event *ev)
 		return 0;
 	if (jbd_sb_has_csum_v1(w->sb))
 		w->v1_crc = jbd_crc32_be(w->v1_crc, w->block, w->bs);
-	err = read_log_run(w, w->tags[0].jblk, w->ntags, w->data);
-	if (err)
-		return err;
-	check_data(w, w->block_tid);
-	return 0;
+	return load_data(w, 0);
 }
 
 static void on_revoke(struct jbd_walk *w, struct jbd_event *ev)
@@ -373,7 +411,8 @@ static bool emit_pending(struct jbd_walk *w, struct jbd_event *ev)
 		ev->csum_stored = tag->csum;
 		ev->csum_computed = tag->computed;
 		if (w->flags & JBD_WALK_READ_DATA)
-			ev->block = w->data + (size_t)w->tag_next * w->bs;
+			ev->block = w->data +
+				    (size_t)(w->tag_next - w->data_first) * w->bs;
 		w->tag_next++;
 		return true;
 	}
@@ -407,15 +446,17 @@ static errcode_t read_ahead(struct jbd_walk *w, uint32_t jblk)
 	errcode_t err;
 
 	if (!w->ahead) {
-		w->ahead = malloc((size_t)READ_AHEAD * w->bs);
+		w->ahead = malloc((size_t)ahead_blocks(w) * w->bs);
 		if (!w->ahead)
 			return EXT2_ET_NO_MEMORY;
 	}
 	if (jblk < w->ahead_jblk || jblk >= w->ahead_jblk + w->ahead_n) {
 		uint32_t n = w->log_end - jblk;
 
-		if (n > READ_AHEAD)
-			n = READ_AHEAD;
+		if (n > ahead_blocks(w))
+			n = ahead_blocks(w);
+		if (n > w->area_left + 1)	/* this block and those left */
+			n = (uint32_t)w->area_left + 1;
 		err = jbd_read_blocks(w->j, jblk, n, w->ahead);
 		if (err)
 			return err;
@@ -503,6 +544,13 @@ errcode_t jbd_walk_next(struct jbd_walk *w, struct jbd_event *ev)
 		const struct jbd2_header *h;
 		uint32_t type;
 
+		/* The next part of a descriptor's data, once the last is out. */
+		if ((w->flags & JBD_WALK_READ_DATA) && w->tag_next < w->ntags &&
+		    w->tag_next >= w->data_first + w->data_n) {
+			err = load_data(w, w->tag_next);
+			if (err)
+				return err;
+		}
 		if (emit_pending(w, ev))
 			return 0;
 		if (w->ended) {

@@ -3,10 +3,12 @@
  *
  * The input replaces the head of the journal (up to 64 blocks) of a base
  * image, the "revoke" fixture (1 KiB blocks, csum v3), named by
- * $JBDCTL_FUZZ_BASE.  Each run writes the mutant to a scratch file (in
- * $TMPDIR, left there for a look at the last run) and
- * does what logdump, logdump -O, verify and replay do with it, replay
- * included, writing the scratch file.  Built with -fsanitize=fuzzer for
+ * $JBDCTL_FUZZ_BASE.  The image lives in memory, read and written through
+ * an io manager of our own (memio.c): a run costs what it reads and
+ * writes, and the bytes it changed are put back before the next one.
+ * Each run does what logdump, logdump -O, verify and replay do with the
+ * mutant, replay included.  With $JBDCTL_FUZZ_OUT set, the image as the
+ * last run left it is written there.  Built with -fsanitize=fuzzer for
  * libFuzzer, or with tests/fuzz/run-one.c for AFL++ and for the
  * regression test that replays every saved input.
  */
@@ -22,17 +24,18 @@
 #include "audit.h"
 #include "jbd-err.h"
 #include "journal.h"
+#include "memio.h"
 #include "recover.h"
 #include "verdict.h"
 #include "walk.h"
 
 #define MAX_BLOCKS	64
+#define IMAGE_NAME	"memory"
 
-static uint8_t *base;
+static uint8_t *base, *work;
 static size_t base_len;
 static uint32_t blocksize;
 static off_t block_off[MAX_BLOCKS];	/* where journal block i lives */
-static char scratch[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,7 +53,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	blk64_t pblk;
 	FILE *f;
 	uint32_t i;
-	int fd;
 
 	(void)argc;
 	(void)argv;
@@ -62,10 +64,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	base_len = (size_t)ftell(f);
 	rewind(f);
 	base = malloc(base_len);
-	if (!base || fread(base, 1, base_len, f) != base_len)
+	work = malloc(base_len);
+	if (!base || !work || fread(base, 1, base_len, f) != base_len)
 		die("cannot read the base image");
 	fclose(f);
-	if (jbd_open(path, NULL, 0, &j) || j->sb_error)
+	memcpy(work, base, base_len);
+	memio_set_image(work, base, base_len);
+	jbd_set_io_manager(memio_manager);
+	if (jbd_open(IMAGE_NAME, NULL, 0, &j) || j->sb_error)
 		die("the base image has no usable journal");
 	blocksize = j->blocksize;
 	for (i = 0; i < MAX_BLOCKS; i++) {
@@ -74,13 +80,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		block_off[i] = (off_t)pblk * blocksize;
 	}
 	jbd_close(j);
-	snprintf(scratch, sizeof(scratch), "%s/jbdctl-fuzz-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(scratch);
-	if (fd < 0)
-		die("cannot make a scratch file");
-	close(fd);
 	return 0;
+}
+
+/* $JBDCTL_FUZZ_OUT: the image as this run left it, for a look. */
+static void save_image(void)
+{
+	const char *out = getenv("JBDCTL_FUZZ_OUT");
+	FILE *f;
+
+	if (!out || !(f = fopen(out, "wb")))
+		return;
+	if (fwrite(work, 1, base_len, f) != base_len)
+		die("cannot write $JBDCTL_FUZZ_OUT");
+	fclose(f);
 }
 
 static void walk_all(struct jbd_journal *j, unsigned int flags)
@@ -104,22 +117,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jbd_audit a;
 	uint64_t bad;
 	size_t i;
-	int fd;
 
-	fd = open(scratch, O_WRONLY | O_TRUNC);
-	if (fd < 0 || write(fd, base, base_len) != (ssize_t)base_len)
-		die("cannot write the scratch file");
+	memio_reset();
 	for (i = 0; i * blocksize < size && i < MAX_BLOCKS; i++) {
 		size_t n = size - i * blocksize;
 
 		if (n > blocksize)
 			n = blocksize;
-		if (pwrite(fd, data + i * blocksize, n, block_off[i]) != (ssize_t)n)
-			die("cannot write the scratch file");
+		memcpy(work + block_off[i], data + i * blocksize, n);
+		memio_dirty((uint64_t)block_off[i], n);
 	}
-	close(fd);
 
-	if (jbd_open(scratch, NULL, JBD_OPEN_RW, &j))
+	if (jbd_open(IMAGE_NAME, NULL, JBD_OPEN_RW, &j))
 		return 0;
 	if (!j->sb_error) {
 		walk_all(j, 0);
@@ -129,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		jbd_audit_free(&a);
 	jbd_recovery_state(j, &v);	/* the verdict info and logdump print */
 	/* A dry run's plan, then replay as jbdctl replay would, onto the
-	 * scratch copy (its plan may leave data checksums to the write). */
+	 * image in memory (its plan may leave data checksums to the write). */
 	if (!j->sb_error && j->sb.checksum_verdict != JBD_CSUM_BAD) {
 		if (!jbd_recover_plan(j, &r))
 			jbd_recover_check_targets(j, &r, &bad);
@@ -141,5 +150,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		jbd_recovery_free(&r);
 	}
 	jbd_close(j);
+	save_image();
 	return 0;
 }

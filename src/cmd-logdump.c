@@ -21,7 +21,7 @@
 #include "walk.h"
 
 const char *const cmd_logdump_usage[] = {
-	"logdump [-acOS] [-b <block>] [-i <inode>] [-j <journal>] [--json] <image>",
+	"logdump [-acOS] [-b <block>] [-i <inode>] [-j <journal>] [--decode] [--json] <image>",
 	"list the transactions, tags, revoke records and commits of the log",
 	"-a, --all\talso list every tag and revoke record",
 	"-b, --block <block>\tonly the log entries of filesystem block <block>",
@@ -30,6 +30,7 @@ const char *const cmd_logdump_usage[] = {
 	"-j, --journal <path>\texternal journal device or file",
 	"-O, --old\tthe whole log area from s_first, stale blocks included",
 	"-S, --super\tprint the journal superblock first",
+	"    --decode\twhat each logged block is and changes, in filesystem terms",
 	"    --json\tprint one JSON document (see JSON OUTPUT in jbdctl(8))",
 	NULL
 };
@@ -179,6 +180,8 @@ static void text_tag(struct logdump_ctx *c, const struct jbd_event *ev)
 	} else {
 		return;
 	}
+	if (c->decode)
+		decode_print_tag_text(c);
 	if (c->contents) {
 		restore_block(ev, c->j->blocksize, c->scratch);
 		hexdump(f, c->scratch, c->j->blocksize);
@@ -341,7 +344,7 @@ static int dump_log(struct logdump_ctx *c)
 	errcode_t err;
 	int status = 0;
 
-	if (c->contents || c->filtered)
+	if (c->contents || c->filtered || c->decode)
 		opts.flags |= JBD_WALK_READ_DATA;
 	if (c->old)
 		opts.flags |= JBD_WALK_ALL;
@@ -371,6 +374,8 @@ static int dump_log(struct logdump_ctx *c)
 			status |= JBD_EXIT_CORRUPT;
 		if (ev.type == JBD_EV_END && ev.end == JBD_END_LOOP)
 			status |= JBD_EXIT_CORRUPT;
+		if (c->decode && (status |= decode_before(c, &ev)) & JBD_EXIT_ERROR)
+			break;
 		if (c->out.json && !json_event(c, &ev)) {
 			com_err(program_name, EXT2_ET_NO_MEMORY, "while "
 				"listing the log of '%s'", c->j->journal_path);
@@ -379,6 +384,8 @@ static int dump_log(struct logdump_ctx *c)
 		}
 		if (!c->out.json)
 			text_event(c, &ev);
+		if (c->decode)
+			decode_after(c, &ev);
 		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad && !c->old) {
 			/* Recovery would refuse this block: the log is broken. */
 			struct jbd_event end = { .type = JBD_EV_END,
@@ -404,6 +411,7 @@ static int parse_options(struct logdump_ctx *c, const struct jbd_cmd *cmd,
 		{ "all", no_argument, NULL, 'a' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "contents", no_argument, NULL, 'c' },
+		{ "decode", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "inode", required_argument, NULL, 'i' },
 		{ "journal", required_argument, NULL, 'j' },
@@ -428,6 +436,9 @@ static int parse_options(struct logdump_ctx *c, const struct jbd_cmd *cmd,
 			break;
 		case 'c':
 			c->contents = true;
+			break;
+		case 'D':
+			c->decode = true;
 			break;
 		case 'h':
 			cmd_print_usage(cmd);
@@ -498,6 +509,8 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 		print_superblock(&c.out, c.j);
 	if (c.j->sb.checksum_verdict == JBD_CSUM_BAD)
 		status |= JBD_EXIT_CORRUPT;
+	if (c.decode && (status |= decode_setup(&c)) & JBD_EXIT_ERROR)
+		goto out;
 	if (json)
 		json_begin(&c);
 	status |= dump_log(&c);
@@ -505,6 +518,7 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 		json_finish(&c);
 	out_finish(&c.out);
 out:
+	decode_teardown(&c);
 	free(c.scratch);
 	jbd_close(c.j);
 	return status;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode.h"
 #include "journal.h"
 #include "output.h"
 #include "walk.h"
@@ -27,6 +28,13 @@ struct logdump_ctx {
 	uint64_t inode_block;
 	uint32_t inode_offset;
 	struct json_tx *tx;		/* JSON: the transaction being built */
+
+	/* --decode (logdump-decode.c) */
+	bool decode;
+	struct jbd_decoder *decoder;
+	struct jbd_decoded decoded;	/* of the current tag */
+	struct jbd_decode_summary summary;
+	bool have_summary;		/* a transaction just ended */
 };
 
 struct inode_fields {
@@ -40,6 +48,14 @@ struct inode_fields {
 
 void decode_inode(const uint8_t *buf, struct inode_fields *f);
 bool logdump_wants(const struct logdump_ctx *c, const struct jbd_event *ev);
+
+int decode_setup(struct logdump_ctx *c);
+void decode_teardown(struct logdump_ctx *c);
+int decode_before(struct logdump_ctx *c, const struct jbd_event *ev);
+void decode_after(struct logdump_ctx *c, const struct jbd_event *ev);
+void decode_print_tag_text(struct logdump_ctx *c);
+void decode_print_block_json(struct logdump_ctx *c, const struct jbd_decoded *d);
+void decode_print_summary_json(struct logdump_ctx *c);
 
 void json_begin(struct logdump_ctx *c);
 /* False when out of memory. */

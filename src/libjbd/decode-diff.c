@@ -224,9 +224,10 @@ static int os_of(ext2_filsys fs)
 	return fs->super->s_creator_os == EXT2_OS_HURD ? 2 : 1;
 }
 
-static void to_cpu_inode(ext2_filsys fs, const uint8_t *raw,
-			 struct ext2_inode_large *out)
+void jbd_inode_cpu(ext2_filsys fs, const uint8_t *raw,
+		   struct ext2_inode_large *out)
 {
+	memset(out, 0, sizeof(*out));
 	memcpy(out, raw, sizeof(*out) < EXT2_INODE_SIZE(fs->super) ?
 	       sizeof(*out) : EXT2_INODE_SIZE(fs->super));
 #ifdef WORDS_BIGENDIAN
@@ -246,8 +247,8 @@ static errcode_t diff_i_block(ext2_filsys fs, ext2_ino_t ino,
 
 	if (!memcmp(old + ib, new + ib, iblen))
 		return 0;
-	to_cpu_inode(fs, old, &oi);
-	to_cpu_inode(fs, new, &ni);
+	jbd_inode_cpu(fs, old, &oi);
+	jbd_inode_cpu(fs, new, &ni);
 	if ((oi.i_flags | ni.i_flags) & EXT4_INLINE_DATA_FL)
 		return jbd_diff_bytes(old + ib, new + ib, iblen, ino, dec);
 	if ((oi.i_flags | ni.i_flags) & EXT4_EXTENTS_FL)

@@ -16,6 +16,9 @@ errcode_t jbd_dec_csum_failure(struct jbd_decoded *dec, const char *what,
 bool jbd_inode_in_use(const uint8_t *buf);
 uint16_t jbd_inode_links(const uint8_t *buf);
 uint16_t jbd_inode_mode(const uint8_t *buf);
+/* The raw inode at raw in memory order (at most sizeof(*out) bytes). */
+void jbd_inode_cpu(ext2_filsys fs, const uint8_t *raw,
+		   struct ext2_inode_large *out);
 
 /* Field-level differences of one raw inode (inode_size bytes each). */
 errcode_t jbd_diff_inode(ext2_filsys fs, ext2_ino_t ino, const uint8_t *old,

@@ -10,6 +10,7 @@
  * blocks no inode owns after replay, from the inodes on disk).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,23 @@ struct tag_rec {
 	bool escape;
 };
 
+/* A logged block mapped by a logged copy of an inode (tag seq, its tid). */
+struct log_owner {
+	uint64_t fsblk;
+	size_t seq;
+	uint32_t tid;
+	struct jbd_role role;
+};
+
+struct revoke_rec {
+	uint64_t fsblk;
+	uint32_t tid;
+};
+
 struct tx_inode {
 	ext2_ino_t ino;
 	bool logged, created, deleted, in_use, is_dir;
+	bool unlinked;			/* i_links_count fell to 0 */
 	bool bit_set, bit_cleared;
 	int links_delta, entries_delta;
 };
@@ -69,14 +84,27 @@ struct jbd_decoder {
 	size_t nowners;
 	struct tag_rec *tags;		/* every tag, in log order */
 	size_t ntags, tag_cursor;
+	size_t *byblk;			/* tag indexes by fsblk, then seq */
+	uint64_t *logged;		/* their blocks, sorted, unique */
+	size_t nlogged;
+	struct log_owner *lowners;	/* by fsblk, then seq */
+	size_t nlowners, caplowners;
+	struct revoke_rec *revokes;	/* every revoke record, by fsblk */
+	size_t nrevokes;
 	struct jbd_blkmap copies;	/* fsblk -> last copy seen */
 	uint8_t *cur_gd, *scratch_gd;	/* descriptors as of the transaction's end */
+	uint8_t *prev_gd;		/* ... and as of its start */
 	size_t gd_len;
 	uint8_t *oldb, *newb, *tmp;
 	struct ext2_inode_large *ibuf;
 	bool bitmaps_tried, bitmaps_ok;
+	size_t owner_seq;		/* tag of the inode copy giving the
+					   current role, or SIZE_MAX */
 
 	bool tx_open;
+	bool tx_stale;			/* a first copy had no earlier state */
+	bool disk_trusted;		/* the disk is the state before the log */
+	size_t tx_first;		/* its first tag */
 	uint32_t tx_tid;
 	struct tx_inode *txi;
 	size_t ntxi, captxi;
@@ -364,6 +392,20 @@ static errcode_t collect_tags(struct jbd_decoder *d, bool whole_area)
 		err = jbd_walk_next(w, &ev);
 		if (err)
 			break;
+		if (ev.type == JBD_EV_REVOKE) {
+			void *p = realloc(d->revokes, (d->nrevokes + 1) *
+					  sizeof(*d->revokes));
+
+			if (!p) {
+				err = EXT2_ET_NO_MEMORY;
+				break;
+			}
+			d->revokes = p;
+			d->revokes[d->nrevokes].fsblk = ev.fsblk;
+			d->revokes[d->nrevokes++].tid = ev.tid;
+		}
+		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad)
+			break;		/* where logdump stops */
 		if (ev.type != JBD_EV_TAG)
 			continue;
 		if (d->ntags == cap) {
@@ -387,35 +429,372 @@ static errcode_t collect_tags(struct jbd_decoder *d, bool whole_area)
 	return err;
 }
 
+static bool is_logged(const struct jbd_decoder *d, uint64_t fsblk, size_t *at)
+{
+	size_t lo = 0, hi = d->nlogged;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->logged[mid] < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return lo < d->nlogged && d->logged[lo] == fsblk;
+}
+
+static errcode_t add_log_owner(struct jbd_decoder *d, uint64_t fsblk,
+			       size_t seq, const struct jbd_role *r)
+{
+	if (d->nlowners == d->caplowners) {
+		size_t cap = d->caplowners ? d->caplowners * 2 : 64;
+		void *p = realloc(d->lowners, cap * sizeof(*d->lowners));
+
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		d->lowners = p;
+		d->caplowners = cap;
+	}
+	d->lowners[d->nlowners].fsblk = fsblk;
+	d->lowners[d->nlowners].seq = seq;
+	d->lowners[d->nlowners].tid = d->tags[seq].tid;
+	d->lowners[d->nlowners].role = *r;
+	d->nlowners++;
+	return 0;
+}
+
+/* The logged blocks in [pblk, pblk+len) are r's, from logical lblk (or -1). */
+static errcode_t log_map(struct jbd_decoder *d, size_t seq, uint64_t pblk,
+			 uint64_t len, const struct jbd_role *r, int64_t lblk)
+{
+	size_t i;
+	errcode_t err = 0;
+
+	is_logged(d, pblk, &i);
+	for (; i < d->nlogged && d->logged[i] < pblk + len && !err; i++) {
+		struct jbd_role x = *r;
+
+		if (lblk >= 0) {
+			x.has_logical = true;
+			x.logical = (uint64_t)lblk + (d->logged[i] - pblk);
+		}
+		err = add_log_owner(d, d->logged[i], seq, &x);
+	}
+	return err;
+}
+
+/*
+ * The copy of fsblk that an inode copy at tag seq sees: the last one in
+ * its transaction or before it.  SIZE_MAX if none.
+ */
+static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
+			   size_t seq)
+{
+	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->tags[d->byblk[mid]].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
+		size_t k = d->byblk[lo];
+
+		if (k < seq || d->tags[k].tid == d->tags[seq].tid)
+			best = k;
+	}
+	return best;
+}
+
+/* Read the copy at tag k into buf (a block); false on failure. */
+static bool read_copy(struct jbd_decoder *d, size_t k, uint8_t *buf)
+{
+	if (jbd_read_blocks(d->j, d->tags[k].jblk, 1, buf))
+		return false;
+	if (d->tags[k].escape)
+		put_be32(buf, JBD2_MAGIC_NUMBER);
+	return true;
+}
+
+#define MAX_TREE_LEVELS 6
+
+/* An extent node (i_block or a block) of r's inode, level 0 in the inode. */
+static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
+				 const struct jbd_role *r, const uint8_t *node,
+				 size_t len, int level)
+{
+	const struct ext3_extent_header *eh = (const void *)node;
+	unsigned int depth, n, k;
+	errcode_t err = 0;
+
+	if (len < 12 || ext2fs_le16_to_cpu(eh->eh_magic) != EXT3_EXT_MAGIC ||
+	    level >= MAX_TREE_LEVELS)
+		return 0;
+	depth = ext2fs_le16_to_cpu(eh->eh_depth);
+	n = ext2fs_le16_to_cpu(eh->eh_entries);
+	if (n > (len - 12) / 12)
+		n = (unsigned int)((len - 12) / 12);
+	for (k = 0; k < n && !err; k++) {
+		const uint8_t *e = node + 12 + 12 * k;
+
+		if (depth) {
+			const struct ext3_extent_idx *x = (const void *)e;
+			uint64_t child = ext2fs_le32_to_cpu(x->ei_leaf) |
+				(uint64_t)ext2fs_le16_to_cpu(x->ei_leaf_hi) << 32;
+			struct jbd_role t = *r;
+			size_t c;
+			uint8_t *buf;
+
+			t.kind = JBD_ROLE_EXTENT_TREE;
+			t.depth = (int)depth - 1;
+			err = log_map(d, seq, child, 1, &t, -1);
+			c = err ? SIZE_MAX : visible_copy(d, child, seq);
+			if (c == SIZE_MAX)
+				continue;
+			buf = malloc(d->fs->blocksize);
+			if (!buf)
+				return EXT2_ET_NO_MEMORY;
+			if (read_copy(d, c, buf))
+				err = log_extent_node(d, seq, r, buf,
+						      d->fs->blocksize, level + 1);
+			free(buf);
+		} else {
+			const struct ext3_extent *x = (const void *)e;
+			unsigned int elen = ext2fs_le16_to_cpu(x->ee_len);
+
+			if (elen > EXT_INIT_MAX_LEN)
+				elen -= EXT_INIT_MAX_LEN;
+			err = log_map(d, seq, ext2fs_le32_to_cpu(x->ee_start) |
+				      (uint64_t)ext2fs_le16_to_cpu(x->ee_start_hi)
+				      << 32, elen, r, ext2fs_le32_to_cpu(x->ee_block));
+		}
+	}
+	return err;
+}
+
+/*
+ * An indirect block of r's inode at level (1 single, 2 double, 3 triple)
+ * whose first data block is logical lblk.
+ */
+static errcode_t log_indirect(struct jbd_decoder *d, size_t seq,
+			      const struct jbd_role *r, uint64_t blk, int level,
+			      uint64_t lblk)
+{
+	uint32_t per = d->fs->blocksize / 4, k;
+	uint64_t span = level == 1 ? 1 : level == 2 ? per : (uint64_t)per * per;
+	struct jbd_role t = *r;
+	size_t c;
+	uint8_t *buf;
+	errcode_t err;
+
+	t.kind = JBD_ROLE_INDIRECT;
+	err = log_map(d, seq, blk, 1, &t, -1);
+	c = err ? SIZE_MAX : visible_copy(d, blk, seq);
+	if (c == SIZE_MAX)
+		return err;
+	buf = malloc(d->fs->blocksize);
+	if (!buf)
+		return EXT2_ET_NO_MEMORY;
+	if (!read_copy(d, c, buf)) {
+		free(buf);
+		return 0;
+	}
+	for (k = 0; k < per && !err; k++) {
+		uint64_t child = ext2fs_le32_to_cpu(((const uint32_t *)buf)[k]);
+
+		if (!child || child >= ext2fs_blocks_count(d->fs->super))
+			continue;
+		if (level == 1)
+			err = log_map(d, seq, child, 1, r, (int64_t)(lblk + k));
+		else
+			err = log_indirect(d, seq, r, child, level - 1,
+					   lblk + k * span);
+	}
+	free(buf);
+	return err;
+}
+
+/* What a logged copy of an inode maps, through the log's copies. */
+static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
+			   const uint8_t *raw)
+{
+	struct ext2_inode_large in;
+	struct jbd_role r = { .inode = ino, .depth = -1 };
+	uint64_t per = d->fs->blocksize / 4;
+	errcode_t err = 0;
+	unsigned int k;
+
+	if (!jbd_inode_in_use(raw) ||
+	    (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino))
+		return 0;
+	jbd_inode_cpu(d->fs, raw, &in);
+	if (ext2fs_file_acl_block(d->fs, EXT2_INODE(&in))) {
+		r.kind = JBD_ROLE_XATTR;
+		err = log_map(d, seq, ext2fs_file_acl_block(d->fs, EXT2_INODE(&in)),
+			      1, &r, -1);
+	}
+	if (err || !ext2fs_inode_has_valid_blocks2(d->fs, EXT2_INODE(&in)) ||
+	    (in.i_flags & EXT4_INLINE_DATA_FL))
+		return err;
+	r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
+		 LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
+	if (in.i_flags & EXT4_EXTENTS_FL)
+		return log_extent_node(d, seq, &r, (const uint8_t *)in.i_block,
+				       sizeof(in.i_block), 0);
+	for (k = 0; k < EXT2_NDIR_BLOCKS && !err; k++)
+		if (in.i_block[k])
+			err = log_map(d, seq, in.i_block[k], 1, &r, k);
+	if (!err && in.i_block[EXT2_IND_BLOCK])
+		err = log_indirect(d, seq, &r, in.i_block[EXT2_IND_BLOCK], 1,
+				   EXT2_NDIR_BLOCKS);
+	if (!err && in.i_block[EXT2_DIND_BLOCK])
+		err = log_indirect(d, seq, &r, in.i_block[EXT2_DIND_BLOCK], 2,
+				   EXT2_NDIR_BLOCKS + per);
+	if (!err && in.i_block[EXT2_TIND_BLOCK])
+		err = log_indirect(d, seq, &r, in.i_block[EXT2_TIND_BLOCK], 3,
+				   EXT2_NDIR_BLOCKS + per + per * per);
+	return err;
+}
+
+static int cmp_lowner(const void *a, const void *b)
+{
+	const struct log_owner *x = a, *y = b;
+
+	if (x->fsblk != y->fsblk)
+		return x->fsblk < y->fsblk ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_revoke(const void *a, const void *b)
+{
+	const struct revoke_rec *x = a, *y = b;
+
+	return x->fsblk < y->fsblk ? -1 : x->fsblk > y->fsblk;
+}
+
+/* Owners of logged blocks by the logged inode table copies. */
+static errcode_t find_log_owners(struct jbd_decoder *d)
+{
+	unsigned int isize = EXT2_INODE_SIZE(d->fs->super);
+	size_t i;
+	errcode_t err = 0;
+
+	for (i = 0; i < d->ntags && !err; i++) {
+		const struct meta_range *m = find_meta(d, d->tags[i].fsblk);
+		ext2_ino_t first;
+		unsigned int k;
+
+		if (!m || m->kind != JBD_ROLE_INODE_TABLE)
+			continue;
+		err = jbd_read_blocks(d->j, d->tags[i].jblk, 1, d->tmp);
+		if (err)
+			break;
+		if (d->tags[i].escape)
+			put_be32(d->tmp, JBD2_MAGIC_NUMBER);
+		first = m->group * d->fs->super->s_inodes_per_group +
+			(ext2_ino_t)(d->tags[i].fsblk - m->start) *
+			(d->fs->blocksize / isize) + 1;
+		for (k = 0; k * isize < d->fs->blocksize && !err; k++)
+			err = log_inode(d, i, first + k, d->tmp + k * isize);
+	}
+	if (!err && d->nlowners)
+		qsort(d->lowners, d->nlowners, sizeof(*d->lowners), cmp_lowner);
+	if (!err && d->nrevokes)
+		qsort(d->revokes, d->nrevokes, sizeof(*d->revokes), cmp_revoke);
+	return err;
+}
+
+static const struct tag_rec *sort_tags;
+
+static int cmp_byblk(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (sort_tags[x].fsblk != sort_tags[y].fsblk)
+		return sort_tags[x].fsblk < sort_tags[y].fsblk ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static errcode_t index_tags(struct jbd_decoder *d)
+{
+	size_t i;
+
+	d->byblk = malloc(d->ntags * sizeof(*d->byblk));
+	if (!d->byblk)
+		return EXT2_ET_NO_MEMORY;
+	for (i = 0; i < d->ntags; i++)
+		d->byblk[i] = i;
+	sort_tags = d->tags;
+	qsort(d->byblk, d->ntags, sizeof(*d->byblk), cmp_byblk);
+	sort_tags = NULL;
+	return 0;
+}
+
+/*
+ * Does the disk already hold one of the logged copies of fsblk (d->oldb)?
+ * Then it was written home before the crash and shows no earlier state.
+ */
+static bool disk_is_a_copy(struct jbd_decoder *d, uint64_t fsblk)
+{
+	size_t lo = 0, hi = d->ntags;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->tags[d->byblk[mid]].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
+		const struct tag_rec *t = &d->tags[d->byblk[lo]];
+
+		if (jbd_read_blocks(d->j, t->jblk, 1, d->tmp))
+			return false;
+		if (t->escape)
+			put_be32(d->tmp, JBD2_MAGIC_NUMBER);
+		if (!memcmp(d->tmp, d->oldb, d->fs->blocksize))
+			return true;
+	}
+	return false;
+}
+
 static errcode_t find_owners(struct jbd_decoder *d)
 {
-	uint64_t *blks;
 	size_t i, n = 0, unowned;
+	errcode_t err;
 
 	if (!d->ntags)
 		return 0;
-	blks = malloc(d->ntags * sizeof(*blks));
-	if (!blks)
+	err = index_tags(d);
+	if (err)
+		return err;
+	d->logged = malloc(d->ntags * sizeof(*d->logged));
+	d->owners = calloc(d->ntags, sizeof(*d->owners));
+	if (!d->logged || !d->owners)
 		return EXT2_ET_NO_MEMORY;
 	for (i = 0; i < d->ntags; i++)
-		blks[i] = d->tags[i].fsblk;
-	qsort(blks, d->ntags, sizeof(*blks), cmp_u64);
-	d->owners = calloc(d->ntags, sizeof(*d->owners));
-	if (!d->owners) {
-		free(blks);
-		return EXT2_ET_NO_MEMORY;
-	}
-	for (i = 0; i < d->ntags; i++) {
-		if (n && d->owners[n - 1].fsblk == blks[i])
-			continue;
-		if (find_meta(d, blks[i]) ||
-		    jbd_journal_owns_fsblk(d->j, blks[i]))
+		d->logged[i] = d->tags[i].fsblk;
+	qsort(d->logged, d->ntags, sizeof(*d->logged), cmp_u64);
+	for (i = 0; i < d->ntags; i++)
+		if (!d->nlogged || d->logged[d->nlogged - 1] != d->logged[i])
+			d->logged[d->nlogged++] = d->logged[i];
+	for (i = 0; i < d->nlogged; i++) {
+		if (find_meta(d, d->logged[i]) ||
+		    jbd_journal_owns_fsblk(d->j, d->logged[i]))
 			continue;	/* their role is known without owners */
-		d->owners[n].fsblk = blks[i];
+		d->owners[n].fsblk = d->logged[i];
 		d->owners[n].role.depth = -1;
 		n++;
 	}
-	free(blks);
+	err = find_log_owners(d);
+	if (err)
+		return err;
 	d->nowners = unowned = n;
 	if (unowned)
 		scan_inodes(d, d->fs, &unowned);
@@ -426,14 +805,83 @@ static errcode_t find_owners(struct jbd_decoder *d)
 
 /* ---- roles ---- */
 
-static void role_of(const struct jbd_decoder *d, uint64_t fsblk,
+/*
+ * The owner of fsblk at tag seq by the logged inodes: the latest copy of
+ * an inode mapping it, in this transaction or before.  NULL if none.
+ */
+static const struct log_owner *log_owner(const struct jbd_decoder *d,
+					 uint64_t fsblk, size_t seq)
+{
+	const struct log_owner *best = NULL;
+	size_t lo = 0, hi = d->nlowners;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->lowners[mid].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->nlowners && d->lowners[lo].fsblk == fsblk; lo++)
+		if (d->lowners[lo].seq < seq ||
+		    d->lowners[lo].tid == d->tags[seq].tid)
+			best = &d->lowners[lo];
+	return best;
+}
+
+/* Is fsblk revoked after transaction tid (freed, maybe reused, later)? */
+static bool revoked_after(const struct jbd_decoder *d, uint64_t fsblk,
+			  uint32_t tid)
+{
+	size_t lo = 0, hi = d->nrevokes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->revokes[mid].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
+		if (tid_gt(d->revokes[lo].tid, tid))
+			return true;
+	return false;
+}
+
+/* Was fsblk revoked (freed) after transaction from, up to transaction to? */
+static bool revoked_between(const struct jbd_decoder *d, uint64_t fsblk,
+			    uint32_t from, uint32_t to)
+{
+	size_t lo = 0, hi = d->nrevokes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->revokes[mid].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
+		if (tid_gt(d->revokes[lo].tid, from) &&
+		    tid_geq(to, d->revokes[lo].tid))
+			return true;
+	return false;
+}
+
+static void role_of(struct jbd_decoder *d, uint64_t fsblk, size_t seq,
 		    struct jbd_role *r)
 {
+	const struct log_owner *lr;
+
 	const struct meta_range *m;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	r->depth = -1;
+	d->owner_seq = SIZE_MAX;
 	if (!d->fs)
 		return;
 	if (jbd_journal_owns_fsblk(d->j, fsblk)) {
@@ -464,6 +912,16 @@ static void role_of(const struct jbd_decoder *d, uint64_t fsblk,
 			r->last_inode = r->first_inode + ipb - 1;
 		}
 		return;
+	}
+	if (seq < d->ntags && d->tags[seq].fsblk == fsblk) {
+		lr = log_owner(d, fsblk, seq);
+		if (lr) {
+			*r = lr->role;
+			d->owner_seq = lr->seq;
+			return;
+		}
+		if (revoked_after(d, fsblk, d->tags[seq].tid))
+			return;		/* freed later: not its final owner's */
 	}
 	i = owner_lower(d, fsblk);
 	if (i < d->nowners && d->owners[i].fsblk == fsblk && d->owners[i].known)
@@ -502,7 +960,8 @@ errcode_t jbd_decode_open(struct jbd_journal *j, bool whole_area,
 	d->gd_len = (size_t)d->fs->desc_blocks * d->fs->blocksize;
 	d->cur_gd = calloc(1, d->gd_len);
 	d->scratch_gd = calloc(1, d->gd_len);
-	if (!d->ibuf || !d->cur_gd || !d->scratch_gd)
+	d->prev_gd = calloc(1, d->gd_len);
+	if (!d->ibuf || !d->cur_gd || !d->scratch_gd || !d->prev_gd)
 		goto nomem;
 	/* Descriptors as on disk, in memory order, as libext2fs holds them. */
 	memcpy(d->cur_gd, j->fs->group_desc,
@@ -513,6 +972,14 @@ errcode_t jbd_decode_open(struct jbd_journal *j, bool whole_area,
 		err = collect_tags(d, whole_area);
 	if (!err)
 		err = find_owners(d);
+	/*
+	 * The kernel drops a checkpointed transaction from the log while the
+	 * blocks it changed may still be logged by later ones: the first
+	 * copy of a block can then hold changes of a transaction that is
+	 * gone.  Only a log that begins with the journal's first transaction
+	 * (tid 1) has the disk as the state before every first copy.
+	 */
+	d->disk_trusted = !whole_area && d->ntags && d->tags[0].tid == 1;
 	if (err) {
 		jbd_decode_close(d);
 		*ret = NULL;
@@ -544,8 +1011,13 @@ void jbd_decode_close(struct jbd_decoder *d)
 	free(d->meta);
 	free(d->owners);
 	free(d->tags);
+	free(d->logged);
+	free(d->byblk);
+	free(d->lowners);
+	free(d->revokes);
 	free(d->cur_gd);
 	free(d->scratch_gd);
+	free(d->prev_gd);
 	free(d->oldb);
 	free(d->newb);
 	free(d->tmp);
@@ -653,7 +1125,10 @@ static errcode_t tx_begin(struct jbd_decoder *d, uint32_t tid)
 	size_t i;
 
 	d->tx_open = true;
+	d->tx_stale = false;
 	d->tx_tid = tid;
+	d->tx_first = d->tag_cursor;
+	memcpy(d->prev_gd, d->cur_gd, d->gd_len);
 	memset(&d->sum, 0, sizeof(d->sum));
 	d->sum.tid = tid;
 	for (i = d->tag_cursor; i < d->ntags && d->tags[i].tid == tid; i++) {
@@ -686,9 +1161,109 @@ static errcode_t tx_begin(struct jbd_decoder *d, uint32_t tid)
 	return 0;
 }
 
+/*
+ * Block fsblk as it stands before the tag at index limit (after, when
+ * after is set: at the end of that tag's transaction): its latest copy in
+ * the log, or the disk.  False if it cannot be read.
+ */
+static bool block_state(struct jbd_decoder *d, uint64_t fsblk, size_t limit,
+			bool after, uint8_t *buf)
+{
+	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->tags[d->byblk[mid]].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
+		size_t k = d->byblk[lo];
+
+		if (k < limit || (after && d->tags[k].tid == d->tags[limit].tid))
+			best = k;
+	}
+	if (best != SIZE_MAX)
+		return read_copy(d, best, buf);
+	return !io_channel_read_blk64(d->j->fs->io, fsblk, 1, buf);
+}
+
+static uint64_t zero_bits(const uint8_t *buf, uint32_t nbits)
+{
+	uint64_t n = 0;
+	uint32_t bit;
+
+	for (bit = 0; bit < nbits; bit++)
+		if (!(buf[bit / 8] & (1U << (bit % 8))))
+			n++;
+	return n;
+}
+
+/*
+ * Group g before (gd = prev_gd) or after (cur_gd) the transaction: do
+ * its free counters match its bitmaps?  -1 when it cannot be told
+ * (uninitialised bitmaps, an unreadable block).
+ */
+static int group_consistent(struct jbd_decoder *d, dgrp_t g, bool after,
+			    uint64_t *free_b, uint64_t *bits_b,
+			    uint64_t *free_i, uint64_t *bits_i)
+{
+	ext2_filsys fs = d->fs;
+	struct opaque_ext2_group_desc *saved = fs->group_desc;
+	uint32_t nb = (uint32_t)ext2fs_group_blocks_count(fs, g);
+	uint32_t ni = fs->super->s_inodes_per_group;
+	blk64_t bb, ib;
+	bool uninit;
+
+	if ((uint64_t)(g + 1) * EXT2_DESC_SIZE(fs->super) > d->gd_len ||
+	    nb > fs->blocksize * 8 || ni > fs->blocksize * 8 ||
+	    EXT2FS_CLUSTER_RATIO(fs) != 1)
+		return -1;
+	fs->group_desc = (void *)(after ? d->cur_gd : d->prev_gd);
+	*free_b = ext2fs_bg_free_blocks_count(fs, g);
+	*free_i = ext2fs_bg_free_inodes_count(fs, g);
+	uninit = ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT) ||
+		 ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT);
+	bb = ext2fs_block_bitmap_loc(fs, g);
+	ib = ext2fs_inode_bitmap_loc(fs, g);
+	fs->group_desc = saved;
+	if (uninit || !block_state(d, bb, d->tx_first, after, d->tmp))
+		return -1;
+	*bits_b = zero_bits(d->tmp, nb);
+	if (!block_state(d, ib, d->tx_first, after, d->tmp))
+		return -1;
+	*bits_i = zero_bits(d->tmp, ni);
+	return *free_b == *bits_b && *free_i == *bits_i;
+}
+
 static void tx_finish(struct jbd_decoder *d)
 {
+	bool dir_deleted = false;
 	size_t i;
+
+	/* A directory removed with its entries: the kernel drops the
+	   changes of its freed blocks from the log (they are revoked). */
+	for (i = 0; i < d->ntxi; i++)
+		if (d->txi[i].is_dir && (d->txi[i].deleted ||
+					   d->txi[i].links_delta < 0))
+			dir_deleted = true;
+	/*
+	 * The checks compare with the state before the transaction; a disk
+	 * that the kernel's checkpointing left newer in one block than in
+	 * another (group counters that do not match its bitmaps) has none.
+	 */
+	for (i = 0; i < d->ntxg && !d->tx_stale; i++) {
+		uint64_t fb, bb, fi, bi;
+
+		if (group_consistent(d, d->txg[i].group, false, &fb, &bb,
+				     &fi, &bi) == 0)
+			d->tx_stale = true;
+	}
+	d->sum.checked = !d->tx_stale;
+	if (d->tx_stale)
+		return;		/* no earlier state to check against */
 
 	for (i = 0; i < d->ntxi; i++) {
 		const struct tx_inode *t = &d->txi[i];
@@ -703,24 +1278,27 @@ static void tx_finish(struct jbd_decoder *d)
 		if (t->created && !t->bit_set)
 			problem(d, "inode_bitmap", "inode %u comes into use, but "
 				"its inode bitmap bit is not set", t->ino);
-		if (!t->is_dir && t->links_delta != t->entries_delta)
+		if (!t->is_dir && t->links_delta != t->entries_delta &&
+		    !(dir_deleted && t->links_delta < t->entries_delta))
 			problem(d, "link_count", "inode %u: i_links_count "
 				"changes by %d, directory entries by %d",
 				t->ino, t->links_delta, t->entries_delta);
 	}
 	for (i = 0; i < d->ntxg; i++) {
-		const struct tx_group *g = &d->txg[i];
+		uint64_t fb, bb, fi, bi;
+		dgrp_t g = d->txg[i].group;
 
-		if (g->bits_blocks != -g->free_blocks)
-			problem(d, "group_counter", "group %u: %lld blocks "
-				"allocated in the bitmap, bg_free_blocks_count "
-				"changes by %lld", g->group,
-				(long long)g->bits_blocks, (long long)g->free_blocks);
-		if (g->bits_inodes != -g->free_inodes)
-			problem(d, "group_counter", "group %u: %lld inodes "
-				"allocated in the bitmap, bg_free_inodes_count "
-				"changes by %lld", g->group,
-				(long long)g->bits_inodes, (long long)g->free_inodes);
+		if (group_consistent(d, g, false, &fb, &bb, &fi, &bi) != 1 ||
+		    group_consistent(d, g, true, &fb, &bb, &fi, &bi) != 0)
+			continue;	/* unknown before, or consistent after */
+		if (fb != bb)
+			problem(d, "group_counter", "group %u: bg_free_blocks_count "
+				"is %llu, the block bitmap has %llu free", g,
+				(unsigned long long)fb, (unsigned long long)bb);
+		if (fi != bi)
+			problem(d, "group_counter", "group %u: bg_free_inodes_count "
+				"is %llu, the inode bitmap has %llu free", g,
+				(unsigned long long)fi, (unsigned long long)bi);
 	}
 }
 
@@ -741,7 +1319,8 @@ static bool free_before(struct jbd_decoder *d, uint64_t fsblk)
 		d->bitmaps_ok = !ext2fs_read_block_bitmap(fs) &&
 				!ext2fs_read_inode_bitmap(fs);
 	}
-	return d->bitmaps_ok && fsblk < ext2fs_blocks_count(fs->super) &&
+	return d->bitmaps_ok && fsblk >= fs->super->s_first_data_block &&
+	       fsblk < ext2fs_blocks_count(fs->super) &&
 	       !ext2fs_test_block_bitmap2(fs->block_map, fsblk);
 }
 
@@ -918,6 +1497,8 @@ static errcode_t decode_itable(struct jbd_decoder *d, struct jbd_decoded *dec)
 			t->in_use = is;
 			t->links_delta += (int)jbd_inode_links(n) -
 					  (int)jbd_inode_links(o);
+			if (jbd_inode_links(o) && !jbd_inode_links(n))
+				t->unlinked = true;
 			if (LINUX_S_ISDIR(jbd_inode_mode(n)) ||
 			    LINUX_S_ISDIR(jbd_inode_mode(o)))
 				t->is_dir = true;
@@ -939,6 +1520,55 @@ static errcode_t decode_itable(struct jbd_decoder *d, struct jbd_decoded *dec)
 	return err;
 }
 
+/* The read_inode hook's inode, only between stash_begin and stash_end. */
+static struct {
+	ext2_filsys fs;
+	ext2_ino_t ino;
+	struct ext2_inode inode;
+} stash;
+
+static errcode_t stash_read_inode(ext2_filsys fs, ext2_ino_t ino,
+				  struct ext2_inode *inode)
+{
+	if (fs != stash.fs || ino != stash.ino)
+		return EXT2_ET_CALLBACK_NOTHANDLED;
+	*inode = stash.inode;
+	return 0;
+}
+
+/*
+ * Checksums seeded by an inode's generation are checked against the
+ * inode as the log has it where the role came from (a directory created
+ * and removed within the log is not in the filesystem after replay).
+ */
+static void stash_begin(struct jbd_decoder *d, ext2_ino_t ino)
+{
+	const struct tag_rec *t;
+	struct ext2_inode_large in;
+	unsigned int isize = EXT2_INODE_SIZE(d->fs->super);
+	uint64_t index = (ino - 1) % d->fs->super->s_inodes_per_group;
+
+	if (d->owner_seq >= d->ntags)
+		return;
+	t = &d->tags[d->owner_seq];
+	if (jbd_read_blocks(d->j, t->jblk, 1, d->tmp))
+		return;
+	if (t->escape)
+		put_be32(d->tmp, JBD2_MAGIC_NUMBER);
+	jbd_inode_cpu(d->fs, d->tmp + (index % (d->fs->blocksize / isize)) *
+		      isize, &in);
+	memcpy(&stash.inode, &in, sizeof(stash.inode));
+	stash.ino = ino;
+	stash.fs = d->fs;
+	d->fs->read_inode = stash_read_inode;
+}
+
+static void stash_end(struct jbd_decoder *d)
+{
+	d->fs->read_inode = NULL;
+	stash.fs = NULL;
+}
+
 static void count_entry(struct jbd_decoder *d, ext2_ino_t ino, int delta,
 			uint8_t type)
 {
@@ -954,7 +1584,7 @@ static void count_entry(struct jbd_decoder *d, ext2_ino_t ino, int delta,
 static errcode_t decode_dir(struct jbd_decoder *d, uint64_t fsblk,
 			    struct jbd_decoded *dec)
 {
-	bool fresh = dec->first_copy && free_before(d, fsblk);
+	bool fresh = dec->reused || (dec->first_copy && free_before(d, fsblk));
 	errcode_t err = jbd_diff_dir(d->fs, fresh ? NULL : d->oldb, d->newb, dec);
 	size_t i;
 
@@ -979,9 +1609,14 @@ static errcode_t decode_dir(struct jbd_decoder *d, uint64_t fsblk,
 		}
 	}
 	if (!err && has_csum(d) && dec->role.inode) {
+		int ok;
+
+		stash_begin(d, dec->role.inode);
+		ok = ext2fs_dir_block_csum_verify(d->fs, dec->role.inode,
+						  (void *)d->newb);
+		stash_end(d);
 		dec->csum_checked = true;
-		if (!ext2fs_dir_block_csum_verify(d->fs, dec->role.inode,
-						  (void *)d->newb))
+		if (!ok)
 			err = jbd_dec_csum_failure(dec, "directory",
 						   dec->role.inode, false, 0);
 	}
@@ -995,9 +1630,14 @@ static errcode_t decode_extent_block(struct jbd_decoder *d,
 					 d->fs->blocksize, dec->role.inode, dec);
 
 	if (!err && has_csum(d)) {
+		int ok;
+
+		stash_begin(d, dec->role.inode);
+		ok = ext2fs_extent_block_csum_verify(d->fs, dec->role.inode,
+						     (void *)d->newb);
+		stash_end(d);
 		dec->csum_checked = true;
-		if (!ext2fs_extent_block_csum_verify(d->fs, dec->role.inode,
-						     (void *)d->newb))
+		if (!ok)
 			err = jbd_dec_csum_failure(dec, "extent_block",
 						   dec->role.inode, false, 0);
 	}
@@ -1020,6 +1660,14 @@ static errcode_t decode_xattr(struct jbd_decoder *d, uint64_t fsblk,
 	return err;
 }
 
+/* Is a role's change counted by the per-transaction checks? */
+static bool counts_for_checks(enum jbd_role_kind k)
+{
+	return k == JBD_ROLE_INODE_TABLE || k == JBD_ROLE_BLOCK_BITMAP ||
+	       k == JBD_ROLE_INODE_BITMAP || k == JBD_ROLE_GROUP_DESCRIPTORS ||
+	       k == JBD_ROLE_DIRECTORY;
+}
+
 errcode_t jbd_decode_tag(struct jbd_decoder *d, const struct jbd_event *ev,
 			 struct jbd_decoded *dec)
 {
@@ -1031,19 +1679,19 @@ errcode_t jbd_decode_tag(struct jbd_decoder *d, const struct jbd_event *ev,
 	dec->role.depth = -1;
 	if (!d->fs)
 		return 0;
-	if (!d->tx_open || d->tx_tid != ev->tid) {
-		err = tx_begin(d, ev->tid);
-		if (err)
-			return err;
-	}
 	/* The same tag as the pre-pass saw: keep the cursor with the walk. */
 	while (d->tag_cursor < d->ntags &&
 	       !(d->tags[d->tag_cursor].jblk == ev->jblk &&
 		 d->tags[d->tag_cursor].fsblk == ev->fsblk))
 		d->tag_cursor++;
+	if (!d->tx_open || d->tx_tid != ev->tid) {
+		err = tx_begin(d, ev->tid);
+		if (err)
+			return err;
+	}
+	role_of(d, ev->fsblk, d->tag_cursor, &dec->role);
 	if (d->tag_cursor < d->ntags)
 		d->tag_cursor++;
-	role_of(d, ev->fsblk, &dec->role);
 	if (!ev->block || ev->fsblk >= ext2fs_blocks_count(d->j->fs->super))
 		return 0;
 	memcpy(d->newb, ev->block, d->fs->blocksize);
@@ -1053,12 +1701,17 @@ errcode_t jbd_decode_tag(struct jbd_decoder *d, const struct jbd_event *ev,
 	if (prev) {
 		dec->prev_jblk = prev->jblk;
 		dec->prev_tid = prev->tid;
+		dec->reused = revoked_between(d, ev->fsblk, prev->tid, ev->tid);
 		err = jbd_read_blocks(d->j, prev->jblk, 1, d->oldb);
 		if (!err && (*jbd_blkmap_flags(&d->copies, prev) & COPY_ESCAPE))
 			put_be32(d->oldb, JBD2_MAGIC_NUMBER);
 	} else {
 		dec->first_copy = true;
 		err = io_channel_read_blk64(d->j->fs->io, ev->fsblk, 1, d->oldb);
+		if (!err && disk_is_a_copy(d, ev->fsblk))
+			dec->disk_written = d->tx_stale = true;
+		if (!d->disk_trusted && counts_for_checks(dec->role.kind))
+			d->tx_stale = true;
 	}
 	if (err)
 		return err;

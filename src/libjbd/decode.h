@@ -92,7 +92,11 @@ struct jbd_csum_failure {
 struct jbd_decoded {
 	struct jbd_role role;
 	bool first_copy;		/* compared with the block on disk */
+	bool disk_written;		/* ... which already holds a logged
+					   copy: written home before the crash */
 	uint32_t prev_jblk, prev_tid;	/* else: the previous copy */
+	bool reused;			/* revoked since the previous copy: a
+					   block freed and allocated again */
 	struct jbd_change *changes;
 	size_t nchanges, cap;
 	struct jbd_csum_failure *csum_failures;
@@ -112,6 +116,8 @@ struct jbd_decode_summary {
 	uint64_t blocks_allocated, blocks_freed;
 	uint64_t inodes_allocated, inodes_freed;	/* inode bitmap */
 	uint64_t csum_failures;
+	bool checked;		/* consistency checked: every first copy had
+				   its earlier state on disk */
 	struct jbd_inconsistency *problems;
 	size_t nproblems, cap;
 };

@@ -42,12 +42,14 @@ static void print_summary_text(struct logdump_ctx *c)
 
 	fprintf(f, "  Transaction %u changes: inodes %" PRIu64 " created, %" PRIu64
 		" deleted, %" PRIu64 " changed; entries %" PRIu64 " added, %" PRIu64
-		" removed; blocks %" PRIu64 " allocated, %" PRIu64 " freed; inodes %"
-		PRIu64 " allocated, %" PRIu64 " freed; %" PRIu64 " bad metadata "
-		"checksums\n", s->tid, s->inodes_created, s->inodes_deleted,
-		s->inodes_changed, s->entries_added, s->entries_removed,
-		s->blocks_allocated, s->blocks_freed, s->inodes_allocated,
-		s->inodes_freed, s->csum_failures);
+		" removed, %" PRIu64 " renamed; blocks %" PRIu64 " allocated, %"
+		PRIu64 " freed; inodes %" PRIu64 " allocated, %" PRIu64 " freed; %"
+		PRIu64 " bad metadata checksums%s\n", s->tid, s->inodes_created,
+		s->inodes_deleted, s->inodes_changed, s->entries_added,
+		s->entries_removed, s->entries_renamed, s->blocks_allocated,
+		s->blocks_freed, s->inodes_allocated, s->inodes_freed,
+		s->csum_failures, s->checked ? "" :
+		" (consistency not checked: no known state before it)");
 	for (i = 0; i < s->nproblems; i++)
 		fprintf(f, "  INCONSISTENT (%s): %s\n", s->problems[i].kind,
 			s->problems[i].message);
@@ -252,8 +254,11 @@ void decode_print_tag_text(struct logdump_ctx *c)
 
 		if (c->ino && x->inode && x->inode != c->ino)
 			continue;
-		fprintf(f, "      CHECKSUM BAD: %s", x->what);
-		if (x->inode)
+		if (!strcmp(x->what, "inode"))
+			fprintf(f, "      CHECKSUM BAD: inode %u", x->inode);
+		else
+			fprintf(f, "      CHECKSUM BAD: %s", x->what);
+		if (x->inode && strcmp(x->what, "inode"))
 			fprintf(f, " of inode %u", x->inode);
 		else if (x->has_group)
 			fprintf(f, " of group %u", x->group);
@@ -462,11 +467,13 @@ void decode_print_summary_json(struct logdump_ctx *c)
 	out_u64(o, "inodes_changed", NULL, s->inodes_changed);
 	out_u64(o, "entries_added", NULL, s->entries_added);
 	out_u64(o, "entries_removed", NULL, s->entries_removed);
+	out_u64(o, "entries_renamed", NULL, s->entries_renamed);
 	out_u64(o, "blocks_allocated", NULL, s->blocks_allocated);
 	out_u64(o, "blocks_freed", NULL, s->blocks_freed);
 	out_u64(o, "inodes_allocated", NULL, s->inodes_allocated);
 	out_u64(o, "inodes_freed", NULL, s->inodes_freed);
 	out_u64(o, "checksum_failures", NULL, s->csum_failures);
+	out_bool(o, "consistency_checked", NULL, s->checked);
 	out_list_begin(o, "inconsistencies", NULL);
 	for (i = 0; i < s->nproblems; i++) {
 		out_object_begin(o, NULL);

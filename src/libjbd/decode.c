@@ -1600,6 +1600,9 @@ static errcode_t decode_dir(struct jbd_decoder *d, uint64_t fsblk,
 			d->sum.entries_removed++;
 			count_entry(d, c->inode, -1, c->file_type);
 			break;
+		case JBD_CH_ENTRY_RENAMED:
+			d->sum.entries_renamed++;
+			break;
 		case JBD_CH_ENTRY_INODE:
 			count_entry(d, (ext2_ino_t)c->old_value, -1, c->file_type);
 			count_entry(d, (ext2_ino_t)c->new_value, 1, c->file_type);

@@ -112,7 +112,7 @@ struct jbd_inconsistency {
 struct jbd_decode_summary {
 	uint32_t tid;
 	uint64_t inodes_created, inodes_deleted, inodes_changed;
-	uint64_t entries_added, entries_removed;
+	uint64_t entries_added, entries_removed, entries_renamed;
 	uint64_t blocks_allocated, blocks_freed;
 	uint64_t inodes_allocated, inodes_freed;	/* inode bitmap */
 	uint64_t csum_failures;

@@ -319,6 +319,16 @@ put_logged() {
 	has "INCONSISTENT (link_count): inode 13: i_links_count changes by 0, directory entries by 1"
 }
 
+@test "decode: verify --strict reports the stale checksums and the inconsistencies" {
+	img=$(fixture decode-ops)
+	run -4 jbdctl verify --strict --json "$img"
+	run jq -c '[.problems[] | select(.kind == "metadata_checksum" or .kind == "link_count"
+		or .kind == "group_counter" or .kind == "inode_bitmap") | [.sequence, .kind]]' <<<"$output"
+	assert_equal "$output" '[[5,"metadata_checksum"],[9,"metadata_checksum"],[11,"link_count"],[12,"link_count"],[13,"metadata_checksum"],[13,"group_counter"]]'
+	# without --strict these are not findings
+	run -0 jbdctl verify "$img"
+}
+
 @test "decode: roles of the debugfs fixture's blocks" {
 	img=$(fixture decode-ops)
 	run jq -c '.[0].blocks[] | [.fs_block, .role]' < <(decoded "$img")

@@ -52,109 +52,94 @@ stat_all() {
 		f { print > f }'
 }
 
-# One field of inode INO from the stat files in DIR, as a number, by its
-# struct ext2_inode_large name ("?" for a field debugfs stat does not show).
-stat_field() {
-	local s
-	s=$(<"$1/$2")
-	case $3 in
-	i_mode) printf '%d\n' "0$(sed -n 's/.*Mode: *\([0-7]*\).*/\1/p' <<<"$s")" ;;
-	i_uid) sed -n 's/^User: *\([0-9]*\).*/\1/p' <<<"$s" ;;
-	i_gid) sed -n 's/.*Group: *\([0-9]*\).*/\1/p' <<<"$s" | head -1 ;;
-	i_size) sed -n 's/.*Size: *\([0-9]*\)$/\1/p' <<<"$s" | head -1 ;;
-	i_links_count) sed -n 's/^Links: *\([0-9]*\).*/\1/p' <<<"$s" ;;
-	i_blocks) sed -n 's/.*Blockcount: *\([0-9]*\).*/\1/p' <<<"$s" ;;
-	i_flags) printf '%d\n' "$(sed -n 's/.*Flags: *\(0x[0-9a-f]*\).*/\1/p' <<<"$s")" ;;
-	i_generation) sed -n 's/^Generation: *\([0-9]*\).*/\1/p' <<<"$s" ;;
-	i_file_acl) sed -n 's/^File ACL: *\([0-9]*\).*/\1/p' <<<"$s" ;;
-	i_checksum) printf '%d\n' "$(sed -n 's/^Inode checksum: *\(0x[0-9a-f]*\).*/\1/p' <<<"$s")" ;;
-	i_atime|i_ctime|i_mtime|i_crtime|i_dtime)
-		printf '%d\n' "$(sed -n "s/^ *${3#i_}: *\(0x[0-9a-f]*\).*/\1/p" <<<"$s")" ;;
-	*) echo "?" ;;
-	esac
+# stat_values DIR: "ino field value" for the fields debugfs stat shows, from the stat files
+# stat_all wrote (ext2_inode_large names; i_mode as its permission bits, like debugfs).
+stat_values() {
+	local f
+	for f in "$1"/*; do
+		awk -v ino="$(basename "$f")" '
+		function num(s,   i, c, v, base) {
+			base = 10; v = 0
+			if (s ~ /^0x/) { base = 16; s = substr(s, 3) }
+			else if (s ~ /^0/) base = 8
+			for (i = 1; i <= length(s); i++) {
+				c = index("0123456789abcdef", substr(s, i, 1)) - 1
+				v = v * base + c
+			}
+			return v
+		}
+		function field(name, re,   m) {
+			if (match($0, re)) {
+				m = substr($0, RSTART, RLENGTH); sub(/.*[: ] */, "", m)
+				printf "%s %s %.0f\n", ino, name, num(m)
+			}
+		}
+		/^Inode: / { field("i_mode", "Mode: +[0-7]+"); field("i_flags", "Flags: 0x[0-9a-f]+") }
+		/^Generation: / { field("i_generation", "^Generation: [0-9]+") }
+		/^User: / { field("i_uid", "^User: +[0-9]+"); field("i_gid", "Group: +[0-9]+")
+			    field("i_size", "Size: [0-9]+$") }
+		/^File ACL: / { field("i_file_acl", "File ACL: [0-9]+") }
+		/^Links: / { field("i_links_count", "^Links: [0-9]+"); field("i_blocks", "Blockcount: [0-9]+") }
+		/^ *[acm]time: |^crtime: |^ *dtime: / {
+			n = $1; sub(/:$/, "", n)
+			field("i_" n, n ": 0x[0-9a-f]+")
+		}
+		/^Inode checksum: / { field("i_checksum", "checksum: 0x[0-9a-f]+") }' "$f"
+	done
 }
 
-# check_inode_fields IMG JSON-FILE: every inode field the log changes, first old value
-# against debugfs on IMG, last new value against debugfs after replay.
+# check_inode_fields IMG JSON-FILE: every inode field the log changes (first old and last
+# new value differ), the old value against debugfs stat on IMG, the new one after replay.
 check_inode_fields() {
-	local img=$1 json=$2 after ino field old new key got inos n=0
-	declare -A first last
+	local img=$1 json=$2 after inos
 	after=$(replayed "$img")
-	while read -r ino field old new; do
-		key="$ino $field"
-		[ -n "${first[$key]+x}" ] || first[$key]=$old
-		last[$key]=$new
-	done < <(jq -r '.[].blocks[] | select(.role.kind == "inode_table") | .changes[] |
-		select(has("field") and (.old | type) == "number") |
-		"\(.inode) \(.field) \(.old) \(.new)"' "$json")
-	inos=$(for key in "${!first[@]}"; do echo "${key%% *}"; done | sort -un)
+	jq -r '[.[].blocks[] | select(.role.kind == "inode_table") | .changes[] |
+		select(has("field") and (.old | type) == "number") | {inode, field, old, new}] |
+		group_by([.inode, .field]) | map(select(.[0].old != .[-1].new)) | .[] |
+		"\(.[0].inode) \(.[0].field) \(.[0].old) \(.[-1].new)"' "$json" \
+		>"$BATS_TEST_TMPDIR/net"
+	inos=$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/net" | sort -un)
 	stat_all "$img" "$BATS_TEST_TMPDIR/stat.before" $inos
 	stat_all "$after" "$BATS_TEST_TMPDIR/stat.after" $inos
-	for key in "${!first[@]}"; do
-		set -- $key
-		ino=$1 field=$2
-		[ "${first[$key]}" != "${last[$key]}" ] || continue
-		old=$(stat_field "$BATS_TEST_TMPDIR/stat.before" "$ino" "$field")
-		[ "$old" != "?" ] || continue
-		new=$(stat_field "$BATS_TEST_TMPDIR/stat.after" "$ino" "$field")
-		if [ "$field" = i_mode ]; then	# debugfs shows the permission bits
-			first[$key]=$((first[$key] & 07777))
-			last[$key]=$((last[$key] & 07777))
-		fi
-		[ "$old" = "${first[$key]}" ] ||
-			{ echo "inode $ino $field: decoded old ${first[$key]}, debugfs $old"; return 1; }
-		[ "$new" = "${last[$key]}" ] ||
-			{ echo "inode $ino $field: decoded new ${last[$key]}, debugfs $new"; return 1; }
-		n=$((n + 1))
-	done
-	echo "$n inode fields checked"
-	[ $n -gt 0 ]
+	stat_values "$BATS_TEST_TMPDIR/stat.before" >"$BATS_TEST_TMPDIR/vals.before"
+	stat_values "$BATS_TEST_TMPDIR/stat.after" >"$BATS_TEST_TMPDIR/vals.after"
+	awk 'FILENAME ~ /vals.before$/ { b[$1 " " $2] = $3; next }
+	     FILENAME ~ /vals.after$/ { a[$1 " " $2] = $3; next }
+	     {	k = $1 " " $2; old = $3; new = $4
+		if (!(k in b)) next		# not shown by debugfs stat
+		if ($2 == "i_mode") { old = old % 4096; new = new % 4096 }
+		if (b[k] != old) { print "inode " k ": decoded old " old ", debugfs " b[k]; bad = 1 }
+		if (a[k] != new) { print "inode " k ": decoded new " new ", debugfs " a[k]; bad = 1 }
+		n++ }
+	     END { print n + 0, "inode fields checked"; exit bad || !n }' \
+		"$BATS_TEST_TMPDIR/vals.before" "$BATS_TEST_TMPDIR/vals.after" "$BATS_TEST_TMPDIR/net"
 }
 
-# check_bits IMG JSON-FILE: every bit set or cleared, against testb/testi before and after.
+# check_bits IMG JSON-FILE: every bit set or cleared, against testb/testi before (the state
+# the first change found) and after replay (the state the last change left).
 check_bits() {
-	local img=$1 json=$2 after kind num op cmds=() k
-	declare -A firstop lastop
+	local img=$1 json=$2 after t=$BATS_TEST_TMPDIR
 	after=$(replayed "$img")
-	while read -r kind op num; do
-		k="$kind $num"
-		[ -n "${firstop[$k]+x}" ] || firstop[$k]=$op
-		lastop[$k]=$op
-	done < <(jq -r '.[].blocks[] | .changes[] | select(has("numbers")) |
-		(.numbers as $n | (.set[] | "\($n) set \(.)"), (.cleared[] | "\($n) cleared \(.)"))' \
-		"$json")
-	[ ${#firstop[@]} -gt 0 ] || { echo "no bitmap changes"; return 1; }
-	for k in "${!firstop[@]}"; do
-		set -- $k
-		if [ "$1" = blocks ]; then
-			printf 'testb %s\n' "$2"
-		else
-			printf 'testi <%s>\n' "$2"
-		fi
-	done >"$BATS_TEST_TMPDIR/bits.cmd"
-	debugfs -f "$BATS_TEST_TMPDIR/bits.cmd" "$img" 2>/dev/null >"$BATS_TEST_TMPDIR/bits.before"
-	debugfs -f "$BATS_TEST_TMPDIR/bits.cmd" "$after" 2>/dev/null >"$BATS_TEST_TMPDIR/bits.after"
-	for k in "${!firstop[@]}"; do
-		set -- $k
-		local word=Block
-		[ "$1" = blocks ] || word=Inode
-		# before: the state the first change left; after: the state the last one made
-		if [ "${firstop[$k]}" = set ]; then
-			grep -q "^$word $2 .*not in use" "$BATS_TEST_TMPDIR/bits.before" ||
-				{ echo "$k: set by the log but in use before"; return 1; }
-		else
-			grep -q "^$word $2 .*marked in use" "$BATS_TEST_TMPDIR/bits.before" ||
-				{ echo "$k: cleared by the log but free before"; return 1; }
-		fi
-		if [ "${lastop[$k]}" = set ]; then
-			grep -q "^$word $2 .*marked in use" "$BATS_TEST_TMPDIR/bits.after" ||
-				{ echo "$k: set last but free after replay"; return 1; }
-		else
-			grep -q "^$word $2 .*not in use" "$BATS_TEST_TMPDIR/bits.after" ||
-				{ echo "$k: cleared last but in use after replay"; return 1; }
-		fi
-	done
-	echo "${#firstop[@]} bits checked"
+	jq -r '[.[].blocks[] | .changes[] | select(has("numbers")) | .numbers as $n |
+		(.set[] | {k: "\($n) \(.)", op: "set"}), (.cleared[] | {k: "\($n) \(.)", op: "cleared"})] |
+		group_by(.k) | .[] | "\(.[0].k) \(.[0].op) \(.[-1].op)"' "$json" >"$t/bits.net"
+	[ -s "$t/bits.net" ] || { echo "no bitmap changes"; return 1; }
+	awk '{ print ($1 == "blocks" ? "testb " $2 : "testi <" $2 ">") }' "$t/bits.net" >"$t/bits.cmd"
+	debugfs -f "$t/bits.cmd" "$img" 2>/dev/null >"$t/bits.before"
+	debugfs -f "$t/bits.cmd" "$after" 2>/dev/null >"$t/bits.after"
+	awk 'function state(line,   w) {
+		w = (line ~ /^Block/) ? "blocks" : "inodes"
+		split(line, f, " ")
+		return w " " f[2] " " (line ~ /not in use/ ? "free" : "used") }
+	     FILENAME ~ /bits.before$/ && /^(Block|Inode) [0-9]+ / { split(state($0), s, " "); b[s[1] " " s[2]] = s[3]; next }
+	     FILENAME ~ /bits.after$/ && /^(Block|Inode) [0-9]+ / { split(state($0), s, " "); a[s[1] " " s[2]] = s[3]; next }
+	     FILENAME ~ /bits.net$/ {
+		k = $1 " " $2
+		if (b[k] != ($3 == "set" ? "free" : "used")) { print k ": " $3 " first, but " b[k] " before"; bad = 1 }
+		if (a[k] != ($4 == "set" ? "used" : "free")) { print k ": " $4 " last, but " a[k] " after replay"; bad = 1 }
+		n++ }
+	     END { print n + 0, "bits checked"; exit bad || !n }' \
+		"$t/bits.before" "$t/bits.after" "$t/bits.net"
 }
 
 # entries IMG DIR: "name inode" lines of directory inode DIR (none if it is not a directory).

@@ -23,7 +23,7 @@
 #include "walk.h"
 
 const char *const cmd_logdump_usage[] = {
-	"logdump [-acOS] [-b <block>] [-i <inode>] [-j <journal>] [--json] <image>",
+	"logdump [-acOS] [-b <block>] [-i <inode>] [-j <journal>] [--decode] [--json] <image>",
 	"list the transactions, tags, revoke records and commits of the log",
 	"-a, --all\talso list every tag and revoke record",
 	"-b, --block <block>\tonly the log entries of filesystem block <block>",
@@ -32,6 +32,7 @@ const char *const cmd_logdump_usage[] = {
 	"-j, --journal <path>\texternal journal device or file",
 	"-O, --old\tthe whole log area from s_first, stale blocks included",
 	"-S, --super\tprint the journal superblock first",
+	"    --decode\twhat each logged block is and changes, in filesystem terms",
 	"    --json\tprint one JSON document (see JSON OUTPUT in jbdctl(8))",
 	NULL
 };
@@ -92,7 +93,7 @@ static int dump_log(struct logdump_ctx *c)
 	errcode_t err;
 	int status = 0;
 
-	if (c->contents || c->filtered)
+	if (c->contents || c->filtered || c->decode)
 		opts.flags |= JBD_WALK_READ_DATA;
 	if (c->old)
 		opts.flags |= JBD_WALK_ALL;
@@ -122,6 +123,8 @@ static int dump_log(struct logdump_ctx *c)
 			status = jbd_exit_status(err);
 			break;
 		}
+		if (c->decode && (status |= decode_before(c, &ev)) & JBD_EXIT_ERROR)
+			break;
 		if (c->out.json && !json_event(c, &ev)) {
 			com_err(program_name, EXT2_ET_NO_MEMORY, "while "
 				"listing the log of '%s'", c->j->journal_path);
@@ -130,6 +133,8 @@ static int dump_log(struct logdump_ctx *c)
 		}
 		if (!c->out.json)
 			text_event(c, &ev);
+		if (c->decode)
+			decode_after(c, &ev);
 	} while (ev.type != JBD_EV_END);
 	jbd_walk_end(w);
 	return status;
@@ -142,6 +147,7 @@ static int parse_options(struct logdump_ctx *c, const struct jbd_cmd *cmd,
 		{ "all", no_argument, NULL, 'a' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "contents", no_argument, NULL, 'c' },
+		{ "decode", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "inode", required_argument, NULL, 'i' },
 		{ "journal", required_argument, NULL, 'j' },
@@ -166,6 +172,9 @@ static int parse_options(struct logdump_ctx *c, const struct jbd_cmd *cmd,
 			break;
 		case 'c':
 			c->contents = true;
+			break;
+		case 'D':
+			c->decode = true;
 			break;
 		case 'h':
 			cmd_print_usage(cmd);
@@ -236,6 +245,8 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 	out_begin(&c.out);
 	if (c.super || json)
 		print_superblock(&c.out, c.j);
+	if (c.decode && (status |= decode_setup(&c)) & JBD_EXIT_ERROR)
+		goto out;
 	if (json)
 		json_begin(&c);
 	status |= dump_log(&c);
@@ -260,6 +271,7 @@ int cmd_logdump(const struct jbd_cmd *cmd, int argc, char **argv)
 		status |= logdump_fast_commit(&c);
 	out_finish(&c.out);
 out:
+	decode_teardown(&c);
 	free(c.scratch);
 	jbd_close(c.j);
 	return status;

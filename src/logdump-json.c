@@ -14,6 +14,8 @@ struct json_block {
 	uint8_t *data;			/* -c: the restored block */
 	bool has_inode;
 	struct inode_fields inode;
+	bool has_decoded;
+	struct jbd_decoded decoded;	/* --decode */
 };
 
 struct json_tx {
@@ -48,8 +50,10 @@ static void free_tx(struct json_tx *tx)
 {
 	size_t i;
 
-	for (i = 0; i < tx->nblocks; i++)
+	for (i = 0; i < tx->nblocks; i++) {
 		free(tx->blocks[i].data);
+		jbd_decoded_free(&tx->blocks[i].decoded);
+	}
 	free(tx->descrs);
 	free(tx->rblocks);
 	free(tx->revokes);
@@ -108,6 +112,8 @@ static void print_block(struct logdump_ctx *c, const struct json_block *b)
 		out_u64(o, "dtime", NULL, b->inode.dtime);
 		out_object_end(o);
 	}
+	if (b->has_decoded)
+		decode_print_block_json(c, &b->decoded);
 	if (b->data)
 		print_hex(o, b->data, c->j->blocksize);
 	out_object_end(o);
@@ -165,6 +171,8 @@ static void print_tx(struct logdump_ctx *c, const struct jbd_event *commit)
 	} else {
 		out_null(o, "commit", NULL);
 	}
+	if (c->decode)
+		decode_print_summary_json(c);
 	out_object_end(o);
 	free_tx(tx);
 	c->tx = NULL;
@@ -220,8 +228,14 @@ static bool add_block(struct logdump_ctx *c, const struct jbd_event *ev)
 			return false;
 		logdump_restore_block(ev, c->j->blocksize, b.data);
 	}
+	if (c->decode) {	/* the block takes the decoded result over */
+		b.has_decoded = true;
+		b.decoded = c->decoded;
+		memset(&c->decoded, 0, sizeof(c->decoded));
+	}
 	if (PUSH(tx->blocks, tx->nblocks, tx->cap_blocks, b))
 		return true;
+	jbd_decoded_free(&b.decoded);
 	free(b.data);
 	return false;
 }

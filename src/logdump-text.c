@@ -91,6 +91,8 @@ static void text_tag(struct logdump_ctx *c, const struct jbd_event *ev)
 	} else {
 		return;
 	}
+	if (c->decode)
+		decode_print_tag_text(c);
 	if (c->contents) {
 		logdump_restore_block(ev, c->j->blocksize, c->scratch);
 		hexdump(f, c->scratch, c->j->blocksize);

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "decode.h"
 #include "fastcommit.h"
 #include "journal.h"
 #include "output.h"
@@ -36,6 +37,13 @@ struct logdump_ctx {
 	uint64_t inode_block;
 	uint32_t inode_offset;
 	struct json_tx *tx;		/* JSON: the transaction being built */
+
+	/* --decode (logdump-decode.c) */
+	bool decode;
+	struct jbd_decoder *decoder;
+	struct jbd_decoded decoded;	/* of the current tag */
+	struct jbd_decode_summary summary;
+	bool have_summary;		/* a transaction just ended */
 };
 
 struct inode_fields {
@@ -61,6 +69,15 @@ void logdump_format_time(char *buf, size_t len, uint64_t sec);
 /* logdump-text.c */
 void text_event(struct logdump_ctx *c, const struct jbd_event *ev);
 void text_verdict(struct logdump_ctx *c, const struct jbd_verdict *v);
+
+/* logdump-decode.c: --decode, called by both printers. */
+int decode_setup(struct logdump_ctx *c);
+void decode_teardown(struct logdump_ctx *c);
+int decode_before(struct logdump_ctx *c, const struct jbd_event *ev);
+void decode_after(struct logdump_ctx *c, const struct jbd_event *ev);
+void decode_print_tag_text(struct logdump_ctx *c);
+void decode_print_block_json(struct logdump_ctx *c, const struct jbd_decoded *d);
+void decode_print_summary_json(struct logdump_ctx *c);
 
 /* logdump-json.c */
 void json_begin(struct logdump_ctx *c);

@@ -16,6 +16,7 @@
 #include <et/com_err.h>
 
 #include "audit.h"
+#include "decode.h"
 #include "jbd2-format.h"
 #include "jbd-err.h"
 #include "walk.h"
@@ -650,6 +651,58 @@ static void audit_recovery(struct jbd_journal *j, struct audit_ctx *c)
 	}
 }
 
+/*
+ * --strict: what the writer left wrong in filesystem terms (decode.c):
+ * metadata checksums it did not update, and inconsistencies inside one
+ * transaction.  Warnings: replay goes through, the filesystem is wrong.
+ */
+static errcode_t audit_writer(struct jbd_journal *j, struct jbd_audit *a)
+{
+	struct jbd_walk_opts opts = { .flags = JBD_WALK_READ_DATA };
+	struct jbd_decoder *d;
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	struct jbd_decoded dec;
+	struct jbd_decode_summary s;
+	errcode_t err;
+	size_t i;
+
+	err = jbd_decode_open(j, false, &d);
+	if (err)
+		return err;
+	err = jbd_walk_begin(j, &opts, &w);
+	if (err) {
+		jbd_decode_close(d);
+		return err;
+	}
+	do {
+		err = jbd_walk_next(w, &ev);
+		if (err)
+			break;
+		if (jbd_decode_tx_end(d, &ev, &s)) {
+			for (i = 0; i < s.nproblems; i++)
+				at(add(a, JBD_WARNING, s.problems[i].kind, "%s",
+				       s.problems[i].message), ev.jblk, true, s.tid);
+			jbd_decode_summary_free(&s);
+		}
+		if (ev.type == JBD_EV_REVOKE_BLOCK && ev.r_count_bad)
+			break;
+		if (ev.type != JBD_EV_TAG)
+			continue;
+		err = jbd_decode_tag(d, &ev, &dec);
+		for (i = 0; !err && i < dec.ncsum_failures; i++)
+			at(add(a, JBD_WARNING, "metadata_checksum", "fs block %llu "
+			       "(%s): the %s checksum does not match",
+			       (unsigned long long)ev.fsblk,
+			       jbd_role_kind_name(dec.role.kind),
+			       dec.csum_failures[i].what), ev.jblk, true, ev.tid);
+		jbd_decoded_free(&dec);
+	} while (!err && ev.type != JBD_EV_END);
+	jbd_walk_end(w);
+	jbd_decode_close(d);
+	return err;
+}
+
 errcode_t jbd_audit(struct jbd_journal *j, unsigned int flags,
 		    struct jbd_audit *a)
 {
@@ -664,6 +717,8 @@ errcode_t jbd_audit(struct jbd_journal *j, unsigned int flags,
 		if (!err && j->fs && j->sb.checksum_verdict != JBD_CSUM_BAD)
 			audit_recovery(j, &c);
 		classify(&c);
+		if (!err && j->fs && (flags & JBD_AUDIT_STRICT))
+			err = audit_writer(j, a);
 	}
 	free(c.pend);
 	free(c.descr_blocks);

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <et/com_err.h>
 #include <uuid/uuid.h>
 
@@ -34,7 +37,9 @@ int open_journal_or_report(const char *image, const char *journal, int flags,
 
 	if (!err)
 		return 0;
-	if (journal && err != JBD_ET_NO_JOURNAL)
+	if (err == EBUSY && (flags & JBD_OPEN_RW))
+		report_open_error(err, journal ? journal : image, true);
+	else if (journal && err != JBD_ET_NO_JOURNAL)
 		com_err(program_name, err, "while opening journal '%s' of '%s'",
 			journal, image);
 	else
@@ -186,4 +191,77 @@ int check_mount(const char *path, bool allow_ro, bool force)
 		"filesystem must be remounted or reloaded afterwards\n",
 		program_name, path);
 	return 0;
+}
+
+bool mounted_read_only(const char *path)
+{
+	int mflags = 0;
+
+	return !ext2fs_check_if_mounted(path, &mflags) &&
+	       (mflags & EXT2_MF_MOUNTED) && (mflags & EXT2_MF_READONLY);
+}
+
+void report_open_error(errcode_t err, const char *path, bool writing)
+{
+	if (err == EBUSY && writing)
+		com_err(program_name, err, "while opening '%s' for writing "
+			"(mounted, or open in another program such as a second "
+			"jbdctl or e2fsck)", path);
+	else
+		com_err(program_name, err, "while opening '%s'", path);
+}
+
+int check_undo_file(const char *undo)
+{
+	struct stat st;
+	char *dir, *slash;
+	int ok;
+
+	if (!undo)
+		return 0;
+	if (!*undo) {
+		com_err(program_name, ENOENT, "while opening undo file ''");
+		return JBD_EXIT_ERROR;
+	}
+	if (lstat(undo, &st) == 0) {
+		com_err(program_name, JBD_ET_UNDO_EXISTS, "while opening undo "
+			"file '%s' (it may undo an earlier change: move it away "
+			"or name a new file)", undo);
+		return JBD_EXIT_ERROR;
+	}
+	if (errno != ENOENT) {
+		com_err(program_name, errno, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	/* libext2fs's undo manager crashes on a directory it cannot use. */
+	dir = strdup(undo);
+	if (!dir) {
+		com_err(program_name, ENOMEM, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	ok = stat(dir, &st) == 0;
+	if (ok && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR, ok = 0;
+	if (ok && access(dir, W_OK | X_OK))
+		ok = 0;
+	free(dir);
+	if (!ok) {
+		com_err(program_name, errno, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	return 0;
+}
+
+void print_undo_hint(const char *undo, const char *image)
+{
+	if (undo)
+		printf("This can be undone using the command:\n"
+		       "    e2undo %s %s\n", undo, image);
 }

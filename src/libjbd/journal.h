@@ -52,6 +52,8 @@ struct jbd_journal {
 
 #define JBD_OPEN_RW	0x1
 #define JBD_OPEN_UNDO	0x2	/* write the filesystem through an undo file */
+#define JBD_OPEN_EXCL	0x4	/* exclusive (O_EXCL): refused while mounted
+				   or held by another exclusive writer */
 
 /* The undo file of the next jbd_open() with JBD_OPEN_UNDO (e2undo format). */
 errcode_t jbd_set_undo_file(const char *path);

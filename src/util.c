@@ -116,8 +116,29 @@ static void print_users(struct out *o, const struct jbd_sb *sb)
 	out_list_end(o);
 }
 
+/*
+ * The fast-commit area as dumpe2fs -h counts it (e2p_list_journal_super):
+ * when the filesystem (or journal device) has the fast_commit feature,
+ * s_num_fc_blks or the default 256, whatever the journal's own feature
+ * flag says (the kernel sets that flag only once it uses the area); with
+ * no filesystem to ask (a bare journal file), the journal's flag.
+ */
+static uint32_t listed_fc_blocks(const struct jbd_journal *j)
+{
+	struct ext2_super_block *s = j->fs ? j->fs->super :
+					   j->jdev ? j->jdev->super : NULL;
+
+	if (!s)
+		return jbd_sb_fc_blocks(&j->sb);
+	if (!ext2fs_has_feature_fast_commit(s))
+		return 0;
+	return j->sb.num_fc_blks ? j->sb.num_fc_blks :
+				   JBD2_DEFAULT_FAST_COMMIT_BLOCKS;
+}
+
 void print_superblock(struct out *o, const struct jbd_journal *j)
 {
+	uint32_t fc = listed_fc_blocks(j);
 	const struct jbd_sb *sb = &j->sb;
 	bool v2v3 = jbd_sb_has_csum_v2v3(sb);
 
@@ -132,9 +153,8 @@ void print_superblock(struct out *o, const struct jbd_journal *j)
 	print_total_size(o, sb);
 	out_u64(o, "maxlen", "Total journal blocks:", sb->maxlen);
 	out_u64(o, "max_transaction_length", "Max transaction length:",
-		jbd_sb_max_transaction(sb));
-	out_u64(o, "fast_commit_length", "Fast commit length:",
-		jbd_sb_fc_blocks(sb));
+		fc < sb->maxlen ? sb->maxlen - fc : 0);
+	out_u64(o, "fast_commit_length", "Fast commit length:", fc);
 	out_u64(o, "num_fc_blocks", NULL, sb->num_fc_blks);
 	out_u64(o, "blocksize", "Journal block size:", sb->blocksize);
 	out_u64(o, "first", "Journal first block:", sb->first);

@@ -7,13 +7,14 @@
 #include <sys/stat.h>
 #include <et/com_err.h>
 
+#include "jbd-err.h"
 #include "jbdctl.h"
 #include "mkjournal.h"
 #include "util.h"
 
 const char *const cmd_create_usage[] = {
 	"create [-n] [-s <MiB>] [--fast-commit-size <KiB>] [-l <location>] "
-	"[-j <journal>] [--journal-device [-b <blocksize>]] <image>",
+	"[-j <journal>] [-z <file>] [--journal-device [-b <blocksize>]] <image>",
 	"add a journal (as tune2fs -j, -J device=) or make a journal device",
 	"-b, --block-size <bytes>\twith --journal-device: its block size "
 	"(default 4096)",
@@ -26,12 +27,13 @@ const char *const cmd_create_usage[] = {
 	"-s, --size <MiB>\tjournal size (default: tune2fs's for the fs size)",
 	"    --fast-commit-size <KiB>\tfast-commit area, with the fast_commit "
 	"feature",
+	"-z, --undo <file>\tsave the overwritten blocks for e2undo(8)",
 	NULL
 };
 
 struct create_opts {
 	bool dry_run, journal_device;
-	const char *journal, *blocksize;
+	const char *journal, *blocksize, *undo;
 	const char *size, *fc_size, *location;
 	uint64_t size_mib, fc_size_kib;
 	const char *image;
@@ -49,11 +51,12 @@ static int parse_options(struct create_opts *o, const struct jbd_cmd *cmd,
 		{ "journal-device", no_argument, NULL, 'D' },
 		{ "location", required_argument, NULL, 'l' },
 		{ "size", required_argument, NULL, 's' },
+		{ "undo", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, ":b:hj:l:ns:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:hj:l:ns:z:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			o->blocksize = optarg;
@@ -79,6 +82,9 @@ static int parse_options(struct create_opts *o, const struct jbd_cmd *cmd,
 		case 's':
 			o->size = optarg;
 			break;
+		case 'z':
+			o->undo = optarg;
+			break;
 		default:
 			return cmd_bad_option(cmd, opt, argv);
 		}
@@ -90,8 +96,11 @@ static int parse_options(struct create_opts *o, const struct jbd_cmd *cmd,
 	if (o->fc_size &&
 	    (!parse_u64(o->fc_size, &o->fc_size_kib) || !o->fc_size_kib))
 		return cmd_usage_error(cmd, "bad fast-commit size '%s'", o->fc_size);
-	if (o->journal_device && (o->journal || o->size || o->fc_size || o->location))
+	if (o->journal_device &&
+	    (o->journal || o->size || o->fc_size || o->location || o->undo))
 		return cmd_usage_error(cmd, "--journal-device takes only -b and -n");
+	if (o->dry_run && o->undo)
+		return cmd_usage_error(cmd, "-z writes; it cannot go with -n");
 	if (o->blocksize && !o->journal_device)
 		return cmd_usage_error(cmd, "-b goes with --journal-device");
 	if (o->journal && (o->size || o->fc_size || o->location))
@@ -110,15 +119,19 @@ static int format_device(const struct create_opts *o, const struct jbd_cmd *cmd)
 
 	if (o->blocksize && !parse_u64(o->blocksize, &bs))
 		return cmd_usage_error(cmd, "bad block size '%s'", o->blocksize);
+	status = check_mount(o->image, false, false);
+	if (status)
+		return status;
 	if (o->dry_run) {
 		printf("%s: would format it as an external journal device with "
 		       "%u-byte blocks\n", o->image, (unsigned int)bs);
 		return JBD_EXIT_OK;
 	}
-	status = check_mount(o->image, false, false);
-	if (status)
-		return status;
 	err = jbd_mkjournal_device(o->image, (unsigned int)bs, &blocks);
+	if (err == EBUSY) {
+		report_open_error(err, o->image, true);
+		return JBD_EXIT_ERROR;
+	}
 	if (err) {
 		com_err(program_name, err, "while formatting '%s' as a journal "
 			"device", o->image);
@@ -129,6 +142,7 @@ static int format_device(const struct create_opts *o, const struct jbd_cmd *cmd)
 	return JBD_EXIT_CHANGED;
 }
 
+/* -j: attach an external journal; the caller writes and closes fs. */
 static int attach_device(const struct create_opts *o, ext2_filsys fs)
 {
 	struct stat st;
@@ -136,20 +150,26 @@ static int attach_device(const struct create_opts *o, ext2_filsys fs)
 	errcode_t err;
 	int status;
 
-	if (!o->dry_run && (status = check_mount(o->journal, false, false)))
+	if ((status = check_mount(o->journal, false, false)))
 		return status;
 	err = ext2fs_open2(o->journal, NULL, EXT2_FLAG_JOURNAL_DEV_OK |
-			   EXT2_FLAG_64BITS | (o->dry_run ? 0 : EXT2_FLAG_RW),
-			   0, 0, unix_io_manager, &jdev);
+			   EXT2_FLAG_64BITS | (o->dry_run ? 0 : EXT2_FLAG_RW |
+			   EXT2_FLAG_EXCLUSIVE), 0, 0, unix_io_manager, &jdev);
 	if (err) {
-		com_err(program_name, err, "while opening journal '%s'", o->journal);
+		report_open_error(err, o->journal, !o->dry_run);
 		return JBD_EXIT_ERROR;
 	}
 	err = stat(o->journal, &st);
 	if (!err && o->dry_run) {
-		printf("%s: would attach the external journal '%s'\n", o->image,
-		       o->journal);
+		if (ext2fs_has_feature_journal(fs->super))
+			err = JBD_ET_HAS_JOURNAL;
+		else if (!ext2fs_has_feature_journal_dev(jdev->super))
+			err = JBD_ET_NOT_JOURNAL_DEV;
+		else if (jdev->blocksize != fs->blocksize)
+			err = JBD_ET_BAD_BLOCKSIZE;
 	} else if (!err) {
+		/* The journal's user list first: a cut before the fs is
+		 * written leaves a user that a re-run finds there. */
 		err = jbd_attach_external(fs, jdev, S_ISBLK(st.st_mode) ?
 					  st.st_rdev : 0);
 	}
@@ -178,11 +198,85 @@ static int read_location(const struct create_opts *o, const struct jbd_cmd *cmd,
 	return 0;
 }
 
+/* Where the journal is: the first block and, if -l asked elsewhere, that. */
+static void print_where(const struct create_opts *o, const struct jbd_mkjournal *mk)
+{
+	printf(" at block %llu", (unsigned long long)mk->first_blk);
+	if (mk->goal != ~0ULL && mk->goal != mk->first_blk)
+		printf(" (-l %s asked for block %llu: %s)", o->location,
+		       (unsigned long long)mk->goal,
+		       mk->goal >= mk->fs_blocks ? "past the end" : "not free");
+}
+
+/*
+ * Inode 8 in use while the superblock has no journal: a create cut after
+ * writing the journal inode (see POWER CUTS in jbdctl(8)).  Finish it.
+ */
+static int finish_interrupted(const struct create_opts *o, ext2_filsys fs,
+			      struct jbd_mkjournal *mk)
+{
+	errcode_t err = jbd_mkjournal_adopt(fs, mk);
+
+	if (err) {
+		com_err(program_name, err, "while creating the journal of '%s' "
+			"(inode %u is not free: 'jbdctl remove' clears it)",
+			o->image, EXT2_JOURNAL_INO);
+		return JBD_EXIT_ERROR;
+	}
+	printf("%s: %s an interrupted create: the journal of %llu blocks "
+	       "in inode %u at block %llu\n", o->image,
+	       o->dry_run ? "would finish" : "finishing",
+	       (unsigned long long)mk->nblocks, EXT2_JOURNAL_INO,
+	       (unsigned long long)mk->first_blk);
+	return 0;
+}
+
+static int create_internal(const struct create_opts *o,
+			   const struct jbd_cmd *cmd, struct jbd_change *c)
+{
+	struct jbd_mkjournal mk = { 0 };
+	struct ext2_inode inode;
+	ext2_filsys fs = c->fs;
+	errcode_t err;
+	int status;
+
+	status = read_location(o, cmd, fs, &mk);
+	if (status)
+		return status;
+	mk.fs_blocks = ext2fs_blocks_count(fs->super);
+	err = ext2fs_read_inode(fs, EXT2_JOURNAL_INO, &inode);
+	if (!err && !ext2fs_has_feature_journal(fs->super) &&
+	    jbd_inode_in_use(&inode))
+		return finish_interrupted(o, fs, &mk);
+	if (!err && c->bitmap_csum_bad)
+		err = EXT2_ET_BLOCK_BITMAP_CSUM_INVALID;
+	if (!err)
+		err = jbd_mkjournal_plan(fs, &mk);
+	if (err) {
+		com_err(program_name, err, "while sizing a journal for '%s'",
+			o->image);
+		return JBD_EXIT_ERROR;
+	}
+	err = jbd_mkjournal_internal(fs, &mk);
+	if (err) {
+		com_err(program_name, err, "while trying to create the journal "
+			"of '%s'", o->image);
+		return JBD_EXIT_ERROR;
+	}
+	printf("%s: %s a journal of %u blocks", o->image,
+	       o->dry_run ? "would create" : "creating",
+	       mk.params.num_journal_blocks);
+	if (mk.params.num_fc_blocks)
+		printf(" and %u fast-commit blocks", mk.params.num_fc_blocks);
+	print_where(o, &mk);
+	printf(" (inode %u)\n", EXT2_JOURNAL_INO);
+	return 0;
+}
+
 int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv)
 {
 	struct create_opts o = { 0 };
-	struct jbd_mkjournal mk = { 0 };
-	ext2_filsys fs;
+	struct jbd_change c;
 	errcode_t err;
 	int status;
 
@@ -191,64 +285,43 @@ int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv)
 		return status < 0 ? JBD_EXIT_OK : status;
 	if (o.journal_device)
 		return format_device(&o, cmd);
-	if (!o.dry_run && (status = check_mount(o.image, false, false)))
+	if ((status = check_undo_file(o.undo)))
 		return status;
-	err = ext2fs_open2(o.image, NULL, EXT2_FLAG_64BITS |
-			   (o.dry_run ? 0 : EXT2_FLAG_RW), 0, 0,
-			   unix_io_manager, &fs);
+	if ((status = check_mount(o.image, false, false)))
+		return status;
+	if (o.undo && (err = jbd_set_undo_file(o.undo))) {
+		com_err(program_name, err, "while opening undo file '%s'", o.undo);
+		return JBD_EXIT_ERROR;
+	}
+	err = jbd_change_open(o.image, (o.undo ? JBD_CHANGE_UNDO : 0) |
+			      (o.dry_run ? JBD_CHANGE_DRY : 0), &c);
+	if (!err)
+		err = jbd_change_order(&c, true);
 	if (err) {
-		com_err(program_name, err, "while opening '%s'", o.image);
+		report_open_error(err, o.image, !o.dry_run);
+		jbd_change_abort(&c);
 		return JBD_EXIT_ERROR;
 	}
 	if (o.journal) {
-		status = attach_device(&o, fs);
-		if (!status && !o.dry_run) {
-			err = ext2fs_close_free(&fs);
-			if (err) {
-				com_err(program_name, err, "while writing '%s'",
-					o.image);
-				return JBD_EXIT_ERROR;
-			}
-			printf("%s: attached the external journal '%s'\n",
+		status = attach_device(&o, c.fs);
+		if (!status && o.dry_run)
+			printf("%s: would attach the external journal '%s'\n",
 			       o.image, o.journal);
-			return JBD_EXIT_CHANGED;
-		}
-		goto out;
+	} else {
+		status = create_internal(&o, cmd, &c);
 	}
-	status = read_location(&o, cmd, fs, &mk);
-	if (status)
-		goto out;
-	err = jbd_mkjournal_plan(fs, &mk);
+	if (status || o.dry_run) {
+		jbd_change_abort(&c);
+		return status;
+	}
+	err = jbd_change_close(&c);
 	if (err) {
-		com_err(program_name, err, "while sizing a journal for '%s'",
-			o.image);
-		status = JBD_EXIT_ERROR;
-		goto out;
+		com_err(program_name, err, "while writing '%s'", o.image);
+		return JBD_EXIT_ERROR;
 	}
-	printf("%s: %s journal of %u blocks", o.image,
-	       o.dry_run ? "would create a" : "creating a",
-	       mk.params.num_journal_blocks);
-	if (mk.params.num_fc_blocks)
-		printf(" and %u fast-commit blocks", mk.params.num_fc_blocks);
-	if (mk.goal != ~0ULL)
-		printf(" at block %llu", (unsigned long long)mk.goal);
-	printf(" (inode %u)\n", EXT2_JOURNAL_INO);
-	if (o.dry_run)
-		goto out;
-	err = jbd_mkjournal_internal(fs, &mk);
-	if (!err) {
-		err = ext2fs_close_free(&fs);
-		fs = NULL;
-	}
-	if (err) {
-		com_err(program_name, err, "while trying to create the journal "
-			"of '%s'", o.image);
-		status = JBD_EXIT_ERROR;
-		goto out;
-	}
-	status = JBD_EXIT_CHANGED;
-out:
-	if (fs)
-		ext2fs_close_free(&fs);
-	return status;
+	if (o.journal)
+		printf("%s: attached the external journal '%s'\n", o.image,
+		       o.journal);
+	print_undo_hint(o.undo, o.image);
+	return JBD_EXIT_CHANGED;
 }

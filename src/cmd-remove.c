@@ -13,18 +13,19 @@
 #include "util.h"
 
 const char *const cmd_remove_usage[] = {
-	"remove [-fn] [-j <journal>] <image>",
+	"remove [-fn] [-j <journal>] [-z <file>] <image>",
 	"remove the journal, as tune2fs -O ^has_journal does",
 	"-f, --force\tremove even a journal that needs recovery (its log is lost)",
 	"-j, --journal <path>\tthe external journal, whose users lose this "
 	"filesystem",
 	"-n, --dry-run\tsay what would be done; write nothing",
+	"-z, --undo <file>\tsave the overwritten blocks for e2undo(8)",
 	NULL
 };
 
 struct remove_opts {
 	bool force, dry_run;
-	const char *journal, *image;
+	const char *journal, *image, *undo;
 };
 
 /* Drop the filesystem's UUID from the external journal's users. */
@@ -58,16 +59,26 @@ static int check_recovery(const struct remove_opts *o, const struct jbd_journal 
 	return JBD_EXIT_ERROR;
 }
 
+/* The external journal's side: drop the filesystem from its users. */
 static int remove_external(const struct remove_opts *o)
 {
 	struct jbd_journal *j;
 	errcode_t err = 0;
 	int status;
 
-	status = open_journal_or_report(o->image, o->journal, JBD_OPEN_RW, &j);
-	if (status)
+	if ((status = check_mount(o->journal, false, false)))
 		return status;
+	err = jbd_open(o->image, o->journal, o->dry_run ? 0 :
+		       JBD_OPEN_RW | JBD_OPEN_EXCL, &j);
+	if (err == EBUSY) {
+		report_open_error(err, o->journal, true);
+		return JBD_EXIT_ERROR;
+	}
+	if (err)
+		return open_journal_or_report(o->image, o->journal, 0, &j);
 	status = check_recovery(o, j);
+	/* First the user list: a cut before the fs is written leaves a
+	 * journal without this user, and a re-run finds nothing to drop. */
 	if (!status && !j->sb_error && !o->dry_run)
 		err = drop_user(j);
 	jbd_close(j);
@@ -79,6 +90,37 @@ static int remove_external(const struct remove_opts *o)
 	return status;
 }
 
+/* Is the internal journal one that can go (or a cut remove to finish)? */
+static int check_internal(const struct remove_opts *o, ext2_filsys fs,
+			  bool *interrupted)
+{
+	struct jbd_journal *j;
+	struct ext2_inode inode;
+	errcode_t err;
+	int status;
+
+	*interrupted = false;
+	if (!ext2fs_has_feature_journal(fs->super)) {
+		err = ext2fs_read_inode(fs, EXT2_JOURNAL_INO, &inode);
+		if (!err && fs->super->s_journal_inum == 0 &&
+		    jbd_inode_in_use(&inode)) {
+			*interrupted = true;
+			return 0;
+		}
+		com_err(program_name, err ? err : JBD_ET_NO_JOURNAL,
+			"while removing the journal of '%s'", o->image);
+		return JBD_EXIT_ERROR;
+	}
+	/* A cut remove may have freed the blocks already: -f reads no log. */
+	if (o->force)
+		return 0;
+	status = open_journal_or_report(o->image, NULL, 0, &j);
+	if (!status)
+		status = check_recovery(o, j);
+	jbd_close(j);
+	return status;
+}
+
 int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,17 +128,17 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "undo", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct remove_opts o = { 0 };
-	struct jbd_journal *j = NULL;
-	ext2_filsys fs;
+	struct jbd_change c;
 	blk64_t freed = 0;
-	bool external;
+	bool external, interrupted = false;
 	errcode_t err;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, ":fhj:n", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":fhj:nz:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			o.force = true;
@@ -110,68 +152,85 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 		case 'n':
 			o.dry_run = true;
 			break;
+		case 'z':
+			o.undo = optarg;
+			break;
 		default:
 			return cmd_bad_option(cmd, opt, argv);
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error(cmd, "expected one image");
+	if (o.dry_run && o.undo)
+		return cmd_usage_error(cmd, "-z writes; it cannot go with -n");
 	o.image = argv[optind];
-	if (!o.dry_run && (status = check_mount(o.image, false, false)))
+	if ((status = check_undo_file(o.undo)))
 		return status;
-	err = ext2fs_open2(o.image, NULL, EXT2_FLAG_64BITS |
-			   (o.dry_run ? 0 : EXT2_FLAG_RW), 0, 0,
-			   unix_io_manager, &fs);
+	if ((status = check_mount(o.image, false, false)))
+		return status;
+	/* -j: the journal's users first (see remove_external). */
+	if (o.journal && (status = remove_external(&o)))
+		return status;
+	if (o.undo && (err = jbd_set_undo_file(o.undo))) {
+		com_err(program_name, err, "while opening undo file '%s'", o.undo);
+		return JBD_EXIT_ERROR;
+	}
+	err = jbd_change_open(o.image, (o.undo ? JBD_CHANGE_UNDO : 0) |
+			      (o.dry_run ? JBD_CHANGE_DRY : 0), &c);
+	if (!err)
+		err = jbd_change_order(&c, false);
 	if (err) {
-		com_err(program_name, err, "while opening '%s'", o.image);
+		report_open_error(err, o.image, !o.dry_run);
+		jbd_change_abort(&c);
 		return JBD_EXIT_ERROR;
 	}
-	if (!ext2fs_has_feature_journal(fs->super)) {
-		com_err(program_name, JBD_ET_NO_JOURNAL, "while removing the "
-			"journal of '%s'", o.image);
-		ext2fs_close_free(&fs);
-		return JBD_EXIT_ERROR;
-	}
-	external = fs->super->s_journal_inum == 0;
+	external = ext2fs_has_feature_journal(c.fs->super) &&
+		   c.fs->super->s_journal_inum == 0;
 	if (external && o.journal) {
-		status = remove_external(&o);
+		status = 0;
+	} else if (o.journal) {
+		com_err(program_name, JBD_ET_INTERNAL_JOURNAL, "while removing "
+			"the journal of '%s'", o.image);
+		status = JBD_EXIT_ERROR;
 	} else if (external && !o.force) {
 		com_err(program_name, JBD_ET_EXTERNAL_NEEDED, "while removing the "
 			"journal of '%s' (or -f to detach it without updating the "
 			"journal's users)", o.image);
 		status = JBD_EXIT_ERROR;
 	} else if (!external) {
-		status = open_journal_or_report(o.image, NULL, 0, &j);
-		if (!status)
-			status = check_recovery(&o, j);
-		jbd_close(j);
+		status = check_internal(&o, c.fs, &interrupted);
 	} else {
 		status = 0;
 	}
-	if (status || o.dry_run) {
-		if (!status)
-			printf("%s: would remove the %s journal\n", o.image,
-			       external ? "external" : "internal");
-		ext2fs_close_free(&fs);
-		return status;
-	}
-	if (external)
-		jbd_detach_external(fs);
-	else
-		err = jbd_remove_internal(fs, &freed);
-	if (!err)
-		err = ext2fs_close_free(&fs);
+	if (!status && external)
+		jbd_detach_external(c.fs);
+	else if (!status)
+		err = jbd_remove_internal(c.fs, &freed, c.bitmap_csum_bad);
 	if (err) {
 		com_err(program_name, err, "while removing the journal of '%s'",
 			o.image);
-		if (fs)
-			ext2fs_close_free(&fs);
+		status = JBD_EXIT_ERROR;
+	}
+	if (status || o.dry_run) {
+		jbd_change_abort(&c);
+		if (!status)
+			printf("%s: would %s\n", o.image, interrupted ?
+			       "finish an interrupted remove" : external ?
+			       "detach the external journal" :
+			       "remove the internal journal");
+		return status;
+	}
+	err = jbd_change_close(&c);
+	if (err) {
+		com_err(program_name, err, "while writing '%s'", o.image);
 		return JBD_EXIT_ERROR;
 	}
 	if (external)
 		printf("%s: detached the external journal\n", o.image);
 	else
-		printf("%s: removed the journal (%llu blocks freed)\n", o.image,
+		printf("%s: %s (%llu blocks freed)\n", o.image, interrupted ?
+		       "finished an interrupted remove" : "removed the journal",
 		       (unsigned long long)freed);
+	print_undo_hint(o.undo, o.image);
 	return JBD_EXIT_CHANGED;
 }

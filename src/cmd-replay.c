@@ -411,14 +411,22 @@ static int replay_one(const struct replay_opts *o)
 	errcode_t err;
 	int status, flags;
 
-	if (!o->dry_run) {
-		status = check_mount(o->image, true, o->force);
-		if (!status && o->journal)
-			status = check_mount(o->journal, true, o->force);
-		if (status)
-			return status;
-	}
+	/* A dry run checks as the real one does, refusals included. */
+	status = check_mount(o->image, true, o->force);
+	if (!status && o->journal)
+		status = check_mount(o->journal, true, o->force);
+	if (!status)
+		status = check_undo_file(o->undo);
+	if (status)
+		return status;
+	/*
+	 * Exclusive, as e2fsck: a mount or a second writer (another jbdctl,
+	 * e2fsck) is refused by the kernel, except for a filesystem mounted
+	 * read-only (the root at boot), which the kernel holds itself.
+	 */
 	flags = o->dry_run ? 0 : JBD_OPEN_RW;
+	if (!o->dry_run && !mounted_read_only(o->image))
+		flags |= JBD_OPEN_EXCL;
 	/* At boot, a filesystem without a journal is simply done. */
 	if (o->preen && (err = jbd_open(o->image, o->journal, flags, &j))) {
 		if (err == JBD_ET_NO_JOURNAL) {
@@ -443,6 +451,8 @@ static int replay_one(const struct replay_opts *o)
 		status = run_replay(&m, j);
 	}
 	jbd_close(j);
+	if (status & JBD_EXIT_CHANGED)
+		print_undo_hint(o->undo, o->image);
 	return status;
 }
 

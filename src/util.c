@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <et/com_err.h>
 #include <uuid/uuid.h>
 
@@ -77,7 +80,9 @@ int open_journal_or_report(const char *image, const char *journal, int flags,
 	}
 	if (!err)
 		return 0;
-	if (journal && !image_at_fault(image, err))
+	if (err == EBUSY && (flags & JBD_OPEN_RW))
+		report_open_error(err, journal ? journal : image, true);
+	else if (journal && !image_at_fault(image, err))
 		com_err(program_name, err, "while opening journal '%s' of '%s'",
 			journal, image);
 	else
@@ -155,23 +160,28 @@ static void print_users(struct out *o, const struct jbd_sb *sb)
 }
 
 /*
- * The fast-commit length as dumpe2fs -h prints it: it goes by the
- * filesystem's fast_commit feature (s_num_fc_blks, 256 when 0), not by the
- * journal's FAST_COMMIT flag, which the kernel sets only at mount and
- * which decides recovery's geometry (jbd_sb_fc_blocks).
+ * The fast-commit area as dumpe2fs -h counts it (e2p_list_journal_super):
+ * when the filesystem (or journal device) has the fast_commit feature,
+ * s_num_fc_blks or the default 256, whatever the journal's own feature
+ * flag says (the kernel sets that flag only once it uses the area); with
+ * no filesystem to ask (a bare journal file), the journal's flag.
  */
 static uint32_t listed_fc_blocks(const struct jbd_journal *j)
 {
-	if (!j->fs)
+	struct ext2_super_block *s = j->fs ? j->fs->super :
+					   j->jdev ? j->jdev->super : NULL;
+
+	if (!s)
 		return jbd_sb_fc_blocks(&j->sb);
-	if (!ext2fs_has_feature_fast_commit(j->fs->super))
+	if (!ext2fs_has_feature_fast_commit(s))
 		return 0;
 	return j->sb.num_fc_blks ? j->sb.num_fc_blks :
-	       JBD2_DEFAULT_FAST_COMMIT_BLOCKS;
+				   JBD2_DEFAULT_FAST_COMMIT_BLOCKS;
 }
 
 void print_superblock(struct out *o, const struct jbd_journal *j)
 {
+	uint32_t fc = listed_fc_blocks(j);
 	const struct jbd_sb *sb = &j->sb;
 	bool v2v3 = jbd_sb_has_csum_v2v3(sb);
 
@@ -186,10 +196,8 @@ void print_superblock(struct out *o, const struct jbd_journal *j)
 	print_total_size(o, sb);
 	out_u64(o, "maxlen", "Total journal blocks:", sb->maxlen);
 	out_u64(o, "max_transaction_length", "Max transaction length:",
-		listed_fc_blocks(j) < sb->maxlen ?
-		sb->maxlen - listed_fc_blocks(j) : 0);
-	out_u64(o, "fast_commit_length", "Fast commit length:",
-		listed_fc_blocks(j));
+		fc < sb->maxlen ? sb->maxlen - fc : 0);
+	out_u64(o, "fast_commit_length", "Fast commit length:", fc);
 	out_u64(o, "num_fc_blocks", NULL, sb->num_fc_blks);
 	out_u64(o, "blocksize", "Journal block size:", sb->blocksize);
 	out_u64(o, "first", "Journal first block:", sb->first);
@@ -251,4 +259,77 @@ bool is_mounted(const char *path)
 
 	return !ext2fs_check_if_mounted(path, &mflags) &&
 	       (mflags & EXT2_MF_MOUNTED);
+}
+
+bool mounted_read_only(const char *path)
+{
+	int mflags = 0;
+
+	return !ext2fs_check_if_mounted(path, &mflags) &&
+	       (mflags & EXT2_MF_MOUNTED) && (mflags & EXT2_MF_READONLY);
+}
+
+void report_open_error(errcode_t err, const char *path, bool writing)
+{
+	if (err == EBUSY && writing)
+		com_err(program_name, err, "while opening '%s' for writing "
+			"(mounted, or open in another program such as a second "
+			"jbdctl or e2fsck)", path);
+	else
+		com_err(program_name, err, "while opening '%s'", path);
+}
+
+int check_undo_file(const char *undo)
+{
+	struct stat st;
+	char *dir, *slash;
+	int ok;
+
+	if (!undo)
+		return 0;
+	if (!*undo) {
+		com_err(program_name, ENOENT, "while opening undo file ''");
+		return JBD_EXIT_ERROR;
+	}
+	if (lstat(undo, &st) == 0) {
+		com_err(program_name, JBD_ET_UNDO_EXISTS, "while opening undo "
+			"file '%s' (it may undo an earlier change: move it away "
+			"or name a new file)", undo);
+		return JBD_EXIT_ERROR;
+	}
+	if (errno != ENOENT) {
+		com_err(program_name, errno, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	/* libext2fs's undo manager crashes on a directory it cannot use. */
+	dir = strdup(undo);
+	if (!dir) {
+		com_err(program_name, ENOMEM, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	ok = stat(dir, &st) == 0;
+	if (ok && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR, ok = 0;
+	if (ok && access(dir, W_OK | X_OK))
+		ok = 0;
+	free(dir);
+	if (!ok) {
+		com_err(program_name, errno, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	return 0;
+}
+
+void print_undo_hint(const char *undo, const char *image)
+{
+	if (undo)
+		printf("This can be undone using the command:\n"
+		       "    e2undo %s %s\n", undo, image);
 }

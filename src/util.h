@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <et/com_err.h>
 
 #include "journal.h"
 #include "output.h"
@@ -38,6 +39,25 @@ int check_mount(const char *path, bool allow_ro, bool force);
 
 /* Is path mounted (false when that cannot be determined)? */
 bool is_mounted(const char *path);
+
+/* Is path mounted read-only (the root at boot)? */
+bool mounted_read_only(const char *path);
+
+/*
+ * Report a failed open; a device busy for writing gets the reasons (an
+ * exclusive open fails while it is mounted or held by another writer).
+ */
+void report_open_error(errcode_t err, const char *path, bool writing);
+
+/*
+ * Check an undo file's path before libext2fs sees it: it must not exist
+ * (it may be the way back from an earlier change) and its directory must
+ * be writable.  Returns 0 or an exit status, reported.
+ */
+int check_undo_file(const char *undo);
+
+/* After a write through an undo file: how to undo it, as e2fsprogs says. */
+void print_undo_hint(const char *undo, const char *image);
 
 /* The journal superblock, every field: shared by info and logdump -S. */
 void print_superblock(struct out *o, const struct jbd_journal *j);

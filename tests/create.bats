@@ -4,6 +4,7 @@
 # flags), e2fsck -fn clean, and a journal that e2fsck and jbdctl replay.
 
 load test_helper
+load tune2fs_helper
 
 setup() {
 	require_tool mke2fs
@@ -221,4 +222,118 @@ jdev_lines() {
 	mke2fs -q -F -t ext2 -b 4096 "$other" 16M >/dev/null 2>&1
 	run -8 --separate-stderr jbdctl create -j "$other" "$fs"
 	[[ "$stderr" == *"no journal_dev feature"* ]]
+}
+
+# create_like_tune2fs NAME "TUNE2FS-ARGS" "CREATE-ARGS" [FEATURES]: the whole
+# image as tune2fs leaves it, e2fsck -fn clean, and e2fsck from the first
+# backup superblock as on tune2fs's image.
+create_like_tune2fs() {
+	local img=$BATS_TEST_TMPDIR/$1.img
+	mkfs_matrix "$1" "$img" "${4:-}"
+	cp --sparse=always "$img" "$img.tune2fs"
+	tune2fs $2 "$img.tune2fs" >/dev/null
+	run -1 jbdctl create $3 "$img"
+	same_image "$img.tune2fs" "$img"
+	run -0 e2fsck -fn "$img"
+	same_backup_check "$img.tune2fs" "$img"
+	rm -f "$img" "$img.tune2fs"
+}
+
+@test "create: the whole image as tune2fs -j leaves it, every superblock copy too (ext2 1k/4k, ext3, ext4 variants, 20 GiB)" {
+	for name in ext2-1k ext2-4k ext3 ext4-csum-64bit ext4-flex_bg ext4-meta_bg ext4-20G; do
+		create_like_tune2fs "$name" -j ""
+	done
+}
+
+@test "create -s, -l, --fast-commit-size: the whole image as tune2fs -J size=,location=,fast_commit_size=" {
+	create_like_tune2fs ext2-1k "-J size=4" "-s 4"
+	create_like_tune2fs ext4-csum-64bit "-J size=16,location=64M" "-s 16 -l 64M"
+	create_like_tune2fs ext4-flex_bg "-J size=8,location=20000" "-s 8 -l 20000"
+	create_like_tune2fs ext4-20G "-J size=64,location=5G" "-s 64 -l 5G"
+	create_like_tune2fs ext4-csum-64bit "-J size=16,fast_commit_size=256" \
+		"-s 16 --fast-commit-size 256" fast_commit
+	create_like_tune2fs ext4-meta_bg "-J size=8,fast_commit_size=512" \
+		"-s 8 --fast-commit-size 512" fast_commit
+}
+
+@test "create: an ext2 filesystem becomes the ext3 tune2fs -j makes; every backup superblock has the journal" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mkfs_matrix ext2-1k "$img"
+	run -1 jbdctl create "$img"
+	bb=$(first_backup "$img")
+	run -0 dumpe2fs -o superblock="$bb" -o blocksize=1024 -h "$img"
+	[[ "$output" == *has_journal* ]]
+	run -0 e2fsck -fn -b "$bb" -B 1024 "$img"
+}
+
+@test "create: s_overhead_clusters grows by the journal, as tune2fs; an unknown (0) one stays 0" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mkfs_matrix ext4-csum-64bit "$img"
+	before=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Overhead clusters: *//p')
+	run -1 jbdctl create -s 16 "$img"
+	after=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Overhead clusters: *//p')
+	assert_equal "$after" "$((before + 16384))"
+	# tune2fs 1.47.0 would make it 16384, the journal alone, which the
+	# kernel would take for the whole overhead: jbdctl leaves it unknown.
+	mkfs_matrix ext4-csum-64bit "$img"
+	debugfs -w -R "ssv overhead_clusters 0" "$img" >/dev/null 2>&1
+	run -1 jbdctl create -s 16 "$img"
+	run -0 dumpe2fs -h "$img"
+	[[ "$output" != *"Overhead clusters"* ]]
+	run -0 e2fsck -fn "$img"
+}
+
+@test "create -l: the message says where the journal is, also when -l asked for a block past the end" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mkfs_matrix ext4-csum-64bit "$img"
+	cp "$img" "$img.tune2fs"
+	tune2fs -J size=16,location=999999999 "$img.tune2fs" >/dev/null 2>&1
+	# (libext2fs itself warns about the block number on stderr, as for tune2fs)
+	run -1 --separate-stderr jbdctl create -s 16 -l 999999999 "$img"
+	same_image "$img.tune2fs" "$img"
+	first=$(debugfs -R "bmap <8> 0" "$img" 2>/dev/null)
+	assert_equal "$output" "$img: creating a journal of 16384 blocks at block $first (-l 999999999 asked for block 999999999: past the end) (inode 8)"
+	run -0 e2fsck -fn "$img"
+}
+
+@test "create --fast-commit-size: info shows the fast-commit and max transaction lengths as dumpe2fs -h" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mkfs_matrix ext4-csum-64bit "$img" fast_commit
+	run -1 jbdctl create -s 16 --fast-commit-size 256 "$img"
+	want=$(dumpe2fs -h "$img" 2>/dev/null | grep -E '^(Total journal blocks|Max transaction length|Fast commit length):')
+	run -0 jbdctl info "$img"
+	assert_equal "$(grep -E '^(Total journal blocks|Max transaction length|Fast commit length):' <<<"$output")" "$want"
+	grep -q '^Fast commit length: *256$' <<<"$want"
+	run -0 jbdctl info --json "$img"
+	assert_equal "$(jq -r '.superblock | "\(.max_transaction_length) \(.fast_commit_length)"' <<<"$output")" "16384 256"
+}
+
+@test "create -j: the filesystem image as tune2fs -J device= leaves it" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for loop devices"
+	jnl=$BATS_TEST_TMPDIR/ext.jnl
+	img=$BATS_TEST_TMPDIR/fs.img
+	truncate -s 8M "$jnl"
+	mke2fs -q -F -O journal_dev -b 4096 "$jnl" >/dev/null 2>&1
+	mke2fs -q -F -t ext4 -O ^has_journal -b 4096 "$img" 64M >/dev/null 2>&1
+	cp "$img" "$img.tune2fs"
+	loop=$(losetup -f --show "$jnl" 2>/dev/null) || skip "no loop device"
+	tune2fs -J device="$loop" "$img.tune2fs" >/dev/null 2>&1 || { losetup -d "$loop"; false; }
+	# the same journal, already listing this UUID: users stay as they are
+	run jbdctl create -j "$loop" "$img"
+	losetup -d "$loop"
+	[ "$status" -eq 1 ]
+	same_image "$img.tune2fs" "$img"
+}
+
+@test "create -n: the same checks as create, refusals included" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mkfs_matrix ext4-csum-64bit "$img"
+	cp "$img" "$img.orig"
+	run -0 jbdctl create -n -s 16 -l 64M "$img"
+	cmp "$img" "$img.orig"
+	dry=${output/would create/creating}
+	run -1 jbdctl create -s 16 -l 64M "$img"
+	assert_equal "$output" "$dry"
+	run -8 --separate-stderr jbdctl create -n "$img"
+	[[ "$stderr" == *"The filesystem already has a journal"* ]]
 }

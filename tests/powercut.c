@@ -3,7 +3,9 @@
  * write calls that reach the files named in JBDCTL_POWERCUT_FILES
  * (colon-separated) and kills the process with SIGKILL right after the
  * JBDCTL_POWERCUT_AFTER-th one: what was written stays, nothing after it
- * happens, as when the power fails between two writes.
+ * happens, as when the power fails between two writes.  With
+ * JBDCTL_POWERCUT_SIGNAL=STOP it stops the process instead (SIGSTOP), once,
+ * so that a test can look at a command holding its files open.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -53,7 +55,10 @@ static void counted(int fd, ssize_t ret)
 	for (i = 0; i < ntargets; i++) {
 		if (st.st_dev != targets[i].st_dev || st.st_ino != targets[i].st_ino)
 			continue;
-		if (++count >= limit)
+		if (++count == limit && getenv("JBDCTL_POWERCUT_SIGNAL") &&
+		    !strcmp(getenv("JBDCTL_POWERCUT_SIGNAL"), "STOP"))
+			kill(getpid(), SIGSTOP);
+		else if (count >= limit && !getenv("JBDCTL_POWERCUT_SIGNAL"))
 			kill(getpid(), SIGKILL);
 		return;
 	}

@@ -4,6 +4,7 @@
 # but for times and checksums, e2fsck -fn clean.
 
 load test_helper
+load tune2fs_helper
 
 setup() {
 	require_tool mke2fs
@@ -105,5 +106,50 @@ remove_vs_tune2fs() {	# remove_vs_tune2fs SIZE MKE2FS-ARGS...
 	img=$BATS_TEST_TMPDIR/fs.img
 	mke2fs -q -F -t ext2 "$img" 16M >/dev/null 2>&1
 	run -8 --separate-stderr jbdctl remove "$img"
+	[[ "$stderr" == *"Filesystem has no journal"* ]]
+}
+
+# remove_like_tune2fs NAME [TUNE2FS-J-ARGS]: a filesystem of the matrix
+# given a journal by tune2fs, then the journal removed by tune2fs and by
+# jbdctl: the whole image alike, e2fsck -fn clean, e2fsck from the first
+# backup superblock as on tune2fs's image.
+remove_like_tune2fs() {
+	local img=$BATS_TEST_TMPDIR/$1.img
+	mkfs_matrix "$1" "$img"
+	tune2fs ${2:--j} "$img" >/dev/null
+	cp --sparse=always "$img" "$img.tune2fs"
+	tune2fs -O ^has_journal "$img.tune2fs" >/dev/null
+	run -1 jbdctl remove "$img"
+	same_image "$img.tune2fs" "$img"
+	run -0 e2fsck -fn "$img"
+	same_backup_check "$img.tune2fs" "$img"
+	rm -f "$img" "$img.tune2fs"
+}
+
+@test "remove: the whole image as tune2fs -O ^has_journal leaves it, every superblock copy too (ext2 1k/4k, ext3, ext4 variants, 20 GiB)" {
+	for name in ext2-1k ext2-4k ext3 ext4-csum-64bit ext4-flex_bg ext4-meta_bg ext4-20G; do
+		remove_like_tune2fs "$name"
+	done
+	remove_like_tune2fs ext4-20G "-J size=64,location=5G"
+}
+
+@test "remove: every backup superblock loses has_journal, so e2fsck -b finds no journal inode with data" {
+	img=$BATS_TEST_TMPDIR/fs.img
+	mke2fs -q -F -t ext3 -b 1024 "$img" 64M >/dev/null 2>&1
+	run -1 jbdctl remove "$img"
+	run -0 dumpe2fs -o superblock=8193 -o blocksize=1024 -h "$img"
+	[[ "$output" != *has_journal* ]]
+	run -0 e2fsck -fn -b 8193 -B 1024 "$img"
+}
+
+@test "remove -n: the same checks as remove, refusals included" {
+	img=$(fixture revoke)
+	cp "$img" "$img.orig"
+	run -8 --separate-stderr jbdctl remove -n "$img"
+	[[ "$stderr" == *"The journal needs recovery while removing the journal of '$img'"* ]]
+	cmp "$img" "$img.orig"
+	fs=$BATS_TEST_TMPDIR/fs.img
+	mke2fs -q -F -t ext2 "$fs" 16M >/dev/null 2>&1
+	run -8 --separate-stderr jbdctl remove -n "$fs"
 	[[ "$stderr" == *"Filesystem has no journal"* ]]
 }

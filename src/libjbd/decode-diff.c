@@ -186,7 +186,7 @@ uint16_t jbd_inode_mode(const uint8_t *buf)
 	return (uint16_t)le_at(buf + offsetof(struct ext2_inode_large, i_mode), 2);
 }
 
-bool jbd_inode_in_use(const uint8_t *buf)
+bool jbd_raw_inode_in_use(const uint8_t *buf)
 {
 	uint32_t dtime = (uint32_t)le_at(buf + offsetof(struct ext2_inode_large,
 							i_dtime), 4);

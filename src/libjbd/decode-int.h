@@ -13,7 +13,7 @@ errcode_t jbd_dec_csum_failure(struct jbd_decoded *dec, const char *what,
 			       ext2_ino_t ino, bool has_group, uint32_t group);
 
 /* Is the raw inode at buf in use (links, or a mode without dtime)? */
-bool jbd_inode_in_use(const uint8_t *buf);
+bool jbd_raw_inode_in_use(const uint8_t *buf);
 uint16_t jbd_inode_links(const uint8_t *buf);
 uint16_t jbd_inode_mode(const uint8_t *buf);
 /* The raw inode at raw in memory order (at most sizeof(*out) bytes). */

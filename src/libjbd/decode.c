@@ -629,7 +629,7 @@ static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
 	errcode_t err = 0;
 	unsigned int k;
 
-	if (!jbd_inode_in_use(raw) ||
+	if (!jbd_raw_inode_in_use(raw) ||
 	    (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino))
 		return 0;
 	jbd_inode_cpu(d->fs, raw, &in);
@@ -1485,8 +1485,8 @@ static errcode_t decode_itable(struct jbd_decoder *d, struct jbd_decoded *dec)
 		err = jbd_diff_inode(fs, ino, o, n, dec);
 		if (err)
 			break;
-		was = jbd_inode_in_use(o);
-		is = jbd_inode_in_use(n);
+		was = jbd_raw_inode_in_use(o);
+		is = jbd_raw_inode_in_use(n);
 		t = tx_inode(d, ino);
 		if (t) {
 			if (!t->logged && was && !is)

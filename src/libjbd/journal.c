@@ -296,7 +296,8 @@ static errcode_t use_bare_file(struct jbd_journal *j, const char *path,
 	blk64_t size;
 	errcode_t err;
 
-	err = unix_io_manager->open(path, (flags & JBD_OPEN_RW) ? IO_FLAG_RW : 0,
+	err = unix_io_manager->open(path, ((flags & JBD_OPEN_RW) ? IO_FLAG_RW : 0) |
+				    ((flags & JBD_OPEN_EXCL) ? IO_FLAG_EXCLUSIVE : 0),
 				    &j->io);
 	if (err)
 		return err;
@@ -346,7 +347,8 @@ static errcode_t open_external(struct jbd_journal *j, const char *path,
 	errcode_t err;
 
 	err = ext2fs_open2(path, NULL, FS_OPEN_FLAGS |
-			   ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0),
+			   ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0) |
+			   ((flags & JBD_OPEN_EXCL) ? EXT2_FLAG_EXCLUSIVE : 0),
 			   0, 0, unix_io_manager, &jdev);
 	if (err == EXT2_ET_BAD_MAGIC || err == EXT2_ET_SHORT_READ)
 		return try_bare_file(j, path, flags, err);
@@ -399,7 +401,8 @@ errcode_t jbd_set_undo_file(const char *path)
 static errcode_t open_sources(struct jbd_journal *j, const char *image,
 			      const char *journal, int flags)
 {
-	int fsflags = FS_OPEN_FLAGS | ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0);
+	int fsflags = FS_OPEN_FLAGS | ((flags & JBD_OPEN_RW) ? EXT2_FLAG_RW : 0) |
+		      ((flags & JBD_OPEN_EXCL) ? EXT2_FLAG_EXCLUSIVE : 0);
 	io_manager mgr = (flags & JBD_OPEN_UNDO) ? undo_io_manager : fs_io_manager;
 	errcode_t err;
 

@@ -73,6 +73,8 @@ struct jbd_journal {
  * the fuzz target reads an image in memory.
  */
 void jbd_set_io_manager(io_manager mgr);
+#define JBD_OPEN_EXCL	0x8	/* exclusive (O_EXCL): refused while mounted
+				   or held by another exclusive writer */
 
 /* The undo file of the next jbd_open() with JBD_OPEN_UNDO (e2undo format). */
 errcode_t jbd_set_undo_file(const char *path);

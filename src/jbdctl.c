@@ -108,6 +108,8 @@ int jbd_exit_status(errcode_t err)
 	case JBD_ET_BLOCK_RANGE:	/* a journal too small for its blocks */
 	case JBD_ET_TARGET_RANGE:
 	case JBD_ET_TARGET_JOURNAL:
+	case JBD_ET_TARGET_JOURNAL_MAP:	/* a log that rewrites the journal */
+	case JBD_ET_TARGET_JOURNAL_INODE:
 	case JBD_ET_FC_RECOVERY_FAILS:
 	case JBD_ET_FC_TARGET:
 		return JBD_EXIT_CORRUPT;

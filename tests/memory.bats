@@ -30,7 +30,7 @@ limited() {
 	[[ "$output" == *"No magic number at block 203: end of journal."* ]]
 	run limited "$JBDCTL" verify "$img"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	assert_line "$img: replay would write 200 blocks from 1 transaction (0 revoked, 0 skipped); the filesystem would be clean"
+	assert_line "$img: replay: would replay 1 transaction (sequence 1..1): 200 blocks to write, 0 revoked, 0 skipped; journal sequence 1 -> 3; the filesystem would be clean"
 	run limited "$JBDCTL" replay -n "$img"
 	[ "$status" -eq 0 ]
 }

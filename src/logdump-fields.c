@@ -32,10 +32,16 @@ void logdump_format_time(char *buf, size_t len, uint64_t sec)
 		snprintf(buf, len, "out of range");
 }
 
-/* Key fields of the on-disk inode at buf (little-endian ext2 inode). */
+/*
+ * Key fields of the on-disk inode at buf (little-endian ext2 inode), which
+ * may sit at any address (a fast-commit record's payload): copied first.
+ */
 void logdump_decode_inode(const uint8_t *buf, struct inode_fields *f)
 {
-	const struct ext2_inode *in = (const void *)buf;
+	struct ext2_inode copy;
+	const struct ext2_inode *in = &copy;
+
+	memcpy(&copy, buf, sizeof(copy));
 
 	f->mode = ext2fs_le16_to_cpu(in->i_mode);
 	f->uid = ext2fs_le16_to_cpu(in->i_uid) |

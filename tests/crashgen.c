@@ -409,6 +409,8 @@ next:
 	}
 	printf("crash states: %lu tried, %lu failed (%zu crash points, %zu events)\n",
 	       tried, failed, npoints, nevs);
+	free(durable);
+	free(pick);
 	return failed ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: crashgen [-n N] [-m M] [-s SEED] [-q] LOG CHECK BASE TARGET...\n");

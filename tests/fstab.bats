@@ -38,7 +38,12 @@ make_disk() {
 	[ -b "${DISK}p1" ] || partx -a "$DISK" 2>/dev/null || true
 	for i in 1 2 3 4; do
 		P[i]=${DISK}p$i
-		wait_for "${P[i]}"
+		# Under load a partition node can be late or missed: scan again.
+		wait_for "${P[i]}" >/dev/null || {
+			partx -u "$DISK" 2>/dev/null || partx -a "$DISK" 2>/dev/null
+			blockdev --rereadpt "$DISK" 2>/dev/null
+			wait_for "${P[i]}"
+		} || return 1
 		FSUUID[i]=$(new_uuid)
 		LABEL[i]="j$i$tag"
 		mkjfs "${P[i]}" "${LABEL[i]}" "${FSUUID[i]}"

@@ -42,7 +42,7 @@ mkjfs() {
 # wait_for DEV: a partition node appears shortly after losetup -P.
 wait_for() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 100); do
 		[ -b "$1" ] && return 0
 		sleep 0.1
 	done

@@ -292,6 +292,9 @@ int check_undo_file(const char *undo)
 		return JBD_EXIT_ERROR;
 	}
 	if (lstat(undo, &st) == 0) {
+		/* An empty file (mktemp's, say) undoes nothing: it may be used. */
+		if (S_ISREG(st.st_mode) && st.st_size == 0)
+			return 0;
 		com_err(program_name, JBD_ET_UNDO_EXISTS, "while opening undo "
 			"file '%s' (it may undo an earlier change: move it away "
 			"or name a new file)", undo);

@@ -84,8 +84,9 @@ wait_stopped() {
 	MNT=$BATS_TEST_TMPDIR/mnt
 	mkdir "$MNT"
 	mount -o ro,noload "$LOOP" "$MNT" 2>/dev/null || { MNT=; skip "cannot mount here"; }
-	run -1 --separate-stderr jbdctl replay "$LOOP"
-	[[ "$stderr" == *"is mounted read-only"* ]]
+	# Written under a mounted filesystem: 1 | 2, reboot (mounted.bats).
+	run -3 --separate-stderr jbdctl replay "$LOOP"
+	[[ "$output" == *"REBOOT"* ]]
 	run -8 --separate-stderr jbdctl remove -n "$LOOP"
 	assert_equal "$stderr" "jbdctl: Filesystem is mounted while opening '$LOOP' for writing"
 	umount "$MNT"

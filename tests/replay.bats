@@ -163,7 +163,7 @@ every_fixture_as_e2fsck() {
 	cp "$img" "$img.orig"
 	echo keep > "$BATS_TEST_TMPDIR/old.undo"
 	run -8 jbdctl replay --undo "$BATS_TEST_TMPDIR/old.undo" "$img"
-	assert_line "jbdctl: File exists while writing the undo file '$BATS_TEST_TMPDIR/old.undo' (nothing replayed)"
+	assert_line "jbdctl: The undo file already exists while opening undo file '$BATS_TEST_TMPDIR/old.undo' (it may undo an earlier change: move it away or name a new file)"
 	cmp "$img" "$img.orig"
 	[ "$(cat "$BATS_TEST_TMPDIR/old.undo")" = keep ]
 	# An empty file is fine.

@@ -33,6 +33,9 @@ new_uuid() {
 # mkjfs DEV LABEL [UUID]: an ext4 filesystem (1k blocks) with one
 # committed transaction for block 3000, written by debugfs: it needs recovery.
 mkjfs() {
+	# Never on a vanished /dev node: mke2fs would leave a regular file
+	# there, and the kernel could make no device node at that name again.
+	case $1 in /dev/*) [ -b "$1" ] || { echo "$1 is no block device"; return 1; } ;; esac
 	mke2fs -q -F -t ext4 -b 1024 -L "$2" -U "${3:-$(new_uuid)}" "$1" 4M >/dev/null 2>&1 || return 1
 	head -c 1024 /dev/urandom > "$BATS_TEST_TMPDIR/block"
 	printf 'jo\njw -b 3000 %s\njc\n' "$BATS_TEST_TMPDIR/block" |

@@ -245,6 +245,28 @@ static errcode_t map_internal(struct jbd_journal *j)
 	return err;
 }
 
+errcode_t jbd_iterate_journal_inode(struct jbd_journal *j, int flags,
+				    int (*func)(ext2_filsys, blk64_t *,
+						e2_blkcnt_t, blk64_t, int,
+						void *),
+				    void *priv)
+{
+	ext2_filsys fs = j->fs;
+	void *saved = fs->priv_data;
+	errcode_t err;
+
+	if (j->via_backup) {
+		fs->priv_data = j;
+		fs->read_inode = read_backup_inode;
+	}
+	err = ext2fs_block_iterate3(fs, j->ino, flags, NULL, func, priv);
+	if (j->via_backup) {
+		fs->read_inode = NULL;
+		fs->priv_data = saved;
+	}
+	return err;
+}
+
 errcode_t jbd_restore_journal_inode(struct jbd_journal *j)
 {
 	errcode_t err;

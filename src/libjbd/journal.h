@@ -123,6 +123,16 @@ errcode_t jbd_journal_pblk(const struct jbd_journal *j, uint32_t jblk,
  */
 errcode_t jbd_restore_journal_inode(struct jbd_journal *j);
 
+/*
+ * ext2fs_block_iterate3 over the journal inode the log is read through:
+ * the backup when via_backup, the inode on disk otherwise.
+ */
+errcode_t jbd_iterate_journal_inode(struct jbd_journal *j, int flags,
+				    int (*func)(ext2_filsys, blk64_t *,
+						e2_blkcnt_t, blk64_t, int,
+						void *),
+				    void *priv);
+
 /* Does the filesystem block fsblk hold part of the (internal) journal? */
 bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk);
 

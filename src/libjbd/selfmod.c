@@ -5,10 +5,14 @@
  * replay then writes home blocks and marks the journal empty through that
  * map.  A logged copy of an indirect or extent-tree block of the journal
  * inode, or of the inode-table block holding it with a different size,
- * flags or block map, would change the map under the replay: the journal
- * could not be opened again, and a re-run after a power cut would fail.
+ * flags or block map than the inode the log is read through (the backup
+ * when the inode on disk is unusable), would change the map under the
+ * replay: the journal could not be opened again, and a re-run after a
+ * power cut would fail.
  * Such a plan is refused before the first write.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,14 +64,14 @@ static int note_indirect(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 
 /* Extent-mapped: every index entry names a tree block below the root. */
 static errcode_t extent_blocks(ext2_filsys fs, ext2_ino_t ino,
-			       struct meta_list *m)
+			       struct ext2_inode *inode, struct meta_list *m)
 {
 	ext2_extent_handle_t handle;
 	struct ext2fs_extent ext;
 	int op = EXT2_EXTENT_ROOT;
 	errcode_t err;
 
-	err = ext2fs_extent_open2(fs, ino, NULL, &handle);
+	err = ext2fs_extent_open2(fs, ino, inode, &handle);
 	if (err)
 		return err;
 	for (;;) {
@@ -108,6 +112,20 @@ static const struct jbd_replay_block *planned(const struct jbd_recovery *r,
 	return NULL;
 }
 
+/* The on-disk form of the inode rebuilt from the backup (128 bytes). */
+static void put_inode(struct jbd_journal *j, uint8_t *disk)
+{
+#ifdef WORDS_BIGENDIAN
+	struct ext2_inode swapped;
+
+	ext2fs_swap_inode(j->fs, &swapped, &j->backup_inode, 1);
+	memcpy(disk, &swapped, sizeof(swapped));
+#else
+	(void)j;
+	memcpy(disk, &j->backup_inode, sizeof(j->backup_inode));
+#endif
+}
+
 /*
  * Would the logged copy p of the inode-table block change the journal
  * inode at byte off?  A copy whose checksum is left to the write phase
@@ -141,6 +159,8 @@ static errcode_t changes_inode(struct jbd_journal *j,
 	}
 	if (p->escape)
 		put_be32(logged, JBD2_MAGIC_NUMBER);
+	if (j->via_backup)	/* replay writes the backup there first */
+		put_inode(j, cur + off);
 	for (i = 0; i < sizeof(inode_fields) / sizeof(inode_fields[0]); i++)
 		if (memcmp(logged + off + inode_fields[i].off,
 			   cur + off + inode_fields[i].off, inode_fields[i].len))
@@ -162,20 +182,23 @@ errcode_t jbd_check_self_modifying(struct jbd_journal *j,
 	uint32_t ipg, isz, idx;
 	uint64_t byte;
 	bool changed;
-	errcode_t err;
+	errcode_t err = 0;
 	size_t i;
 
 	if (j->source != JBD_SRC_INTERNAL || !r->nplan)
 		return 0;
 	/* The journal inode's indirect or extent-tree blocks. */
-	err = ext2fs_read_inode(fs, j->ino, &inode);
+	if (j->via_backup)
+		inode = j->backup_inode;
+	else
+		err = ext2fs_read_inode(fs, j->ino, &inode);
 	if (err)
 		return err;
 	if (inode.i_flags & EXT4_EXTENTS_FL)
-		err = extent_blocks(fs, j->ino, &m);
+		err = extent_blocks(fs, j->ino, &inode, &m);
 	else
-		err = ext2fs_block_iterate3(fs, j->ino, BLOCK_FLAG_READ_ONLY,
-					    NULL, note_indirect, &m);
+		err = jbd_iterate_journal_inode(j, BLOCK_FLAG_READ_ONLY,
+						note_indirect, &m);
 	if (!err)
 		err = m.err;
 	for (i = 0; !err && i < m.n; i++) {

@@ -59,6 +59,13 @@ int report_journal_error(const struct jbd_journal *j)
 		uuid_unparse(j->fs->super->s_journal_uuid, uuid);
 		com_err(program_name, j->journal_error, "while looking for "
 			"journal UUID=%s of '%s'", uuid, j->image_path);
+	} else if (j->found_by_devno) {
+		/* e2fsck's second way: no device has the UUID */
+		uuid_unparse(j->fs->super->s_journal_uuid, uuid);
+		com_err(program_name, j->journal_error, "while opening "
+			"journal '%s' (device number 0x%04x, as no device "
+			"has UUID=%s) of '%s'", j->journal_path,
+			j->fs->super->s_journal_dev, uuid, j->image_path);
 	} else {
 		com_err(program_name, j->journal_error, "while opening "
 			"journal '%s' of '%s'", j->journal_path, j->image_path);

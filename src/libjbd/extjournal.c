@@ -14,7 +14,8 @@
 #include "extjournal.h"
 #include "jbd-err.h"
 
-errcode_t jbd_find_external(const struct ext2_super_block *es, char **ret_path)
+errcode_t jbd_find_external(const struct ext2_super_block *es, char **ret_path,
+			    bool *ret_by_devno)
 {
 	char uuid[37], *path = NULL;
 
@@ -22,8 +23,11 @@ errcode_t jbd_find_external(const struct ext2_super_block *es, char **ret_path)
 		uuid_unparse(es->s_journal_uuid, uuid);
 		path = blkid_evaluate_tag("UUID", uuid, NULL);
 	}
-	if (!path && es->s_journal_dev)
+	*ret_by_devno = false;
+	if (!path && es->s_journal_dev) {
 		path = blkid_devno_to_devname(es->s_journal_dev);
+		*ret_by_devno = path != NULL;
+	}
 	if (!path)
 		return JBD_ET_EXTERNAL_NOT_FOUND;
 	*ret_path = path;

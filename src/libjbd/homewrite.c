@@ -27,6 +27,7 @@
 #include <pthread.h>
 #endif
 
+#include "fdio.h"
 #include "homewrite.h"
 
 #define NBUF		4		/* buffers in flight */
@@ -61,24 +62,6 @@ struct jbd_home_writer {
 #endif
 };
 
-static errcode_t pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return EXT2_ET_SHORT_WRITE;
-		buf += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static errcode_t write_job(struct jbd_home_writer *w, const struct home_job *job)
 {
 	size_t len = (size_t)job->count * w->bs;
@@ -88,7 +71,7 @@ static errcode_t write_job(struct jbd_home_writer *w, const struct home_job *job
 	if (w->fd < 0)
 		return io_channel_write_blk64(w->j->fs->io, job->fsblk,
 					      (int)job->count, job->buf);
-	err = pwrite_all(w->fd, job->buf, len, off);
+	err = jbd_pwrite_all(w->fd, job->buf, len, off);
 	if (err == EINVAL && w->direct) {
 		/* This device or file system refuses the alignment of a
 		 * direct write: the rest goes through the page cache. */
@@ -104,7 +87,7 @@ static errcode_t write_job(struct jbd_home_writer *w, const struct home_job *job
 		close(w->fd);
 		w->fd = fd;
 		w->direct = false;
-		err = pwrite_all(w->fd, job->buf, len, off);
+		err = jbd_pwrite_all(w->fd, job->buf, len, off);
 	}
 	return err;
 }

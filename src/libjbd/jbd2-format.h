@@ -185,6 +185,42 @@ static inline void put_be64(void *p, uint64_t v)
 	put_be32((uint8_t *)p + 4, (uint32_t)v);
 }
 
+/* Little-endian fields of ext2/3/4 structures, over raw blocks. */
+static inline uint16_t le16_at(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static inline uint32_t le32_at(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+static inline void put_le16(void *p, uint16_t v)
+{
+	uint8_t *b = p;
+	b[0] = (uint8_t)v;
+	b[1] = v >> 8;
+}
+
+static inline void put_le32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = v >> 24;
+}
+
+static inline void put_le64(void *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
+}
+
 /*
  * A logged copy whose tag has JBD2_FLAG_ESCAPE began with the JBD2 magic,
  * which was zeroed to log it: put it back.  The one place this is done.

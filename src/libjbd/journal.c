@@ -450,7 +450,8 @@ static errcode_t open_sources(struct jbd_journal *j, const char *image,
 		/* e2fsck's way: by s_journal_uuid (extjournal.c) */
 		j->source = JBD_SRC_EXTERNAL;
 		j->journal_path = NULL;
-		err = jbd_find_external(j->fs->super, &j->found_path);
+		err = jbd_find_external(j->fs->super, &j->found_path,
+					&j->found_by_devno);
 		if (err)
 			return err;
 		journal = j->journal_path = j->found_path;

@@ -57,6 +57,7 @@ struct jbd_journal {
 	errcode_t inode_error;
 	struct ext2_inode backup_inode;
 	char *found_path;		/* external journal found by UUID */
+	bool found_by_devno;		/* ... or, failing that, s_journal_dev */
 	errcode_t journal_error;	/* JBD_OPEN_KEEP_FS: why no journal */
 };
 

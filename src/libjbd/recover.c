@@ -39,13 +39,6 @@
 
 #define COPY_ESCAPE	0x1	/* blkmap flag: the copy was escaped */
 
-/* Little-endian fields, of ext4 structures. */
-static uint32_t le32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static void set_failure(struct jbd_recovery *r, enum jbd_recovery_failure f,
 			const struct jbd_event *ev)
 {
@@ -764,20 +757,6 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 	if (!err)
 		err = jbd_flush(j);
 	return err;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
 }
 
 #define SB_OFF(f)	offsetof(struct ext2_super_block, f)

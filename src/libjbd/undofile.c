@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
+#include "jbd2-format.h"
 #include "undofile.h"
 
 #define HDR_SIZE	512
@@ -40,40 +42,6 @@
 #define STATE_FINISHED	0x1
 #define MAX_RUN		128	/* blocks one key covers (e2undo: <= 512) */
 #define SB_MAGIC_OFF	0x38
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static errcode_t pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return EXT2_ET_SHORT_WRITE;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
 
 /* The superblock copy (magic inverted) in buf, its crc32c returned. */
 static uint32_t super_copy(uint8_t *buf, const uint8_t sb[1024])
@@ -175,7 +143,7 @@ static errcode_t write_keys(int fd, struct jbd_journal *j, const blk64_t *b,
 			run++;
 		err = io_channel_read_blk64(j->fs->io, b[i], (int)run, data);
 		if (!err)
-			err = pwrite_all(fd, data, run * bs, (off_t)(next * bs));
+			err = jbd_pwrite_all(fd, data, run * bs, (off_t)(next * bs));
 		if (err)
 			goto out;
 		key = keyb + KEY_SIZE * (1 + in_block++);
@@ -191,7 +159,7 @@ static errcode_t write_keys(int fd, struct jbd_journal *j, const blk64_t *b,
 		put_le32(keyb, KEY_MAGIC);
 		put_le32(keyb + 4, 0);
 		put_le32(keyb + 4, ext2fs_crc32c_le(~0U, keyb, bs));
-		err = pwrite_all(fd, keyb, bs, (off_t)(kb * bs));
+		err = jbd_pwrite_all(fd, keyb, bs, (off_t)(kb * bs));
 		if (err)
 			goto out;
 		memset(keyb, 0, bs);
@@ -218,7 +186,7 @@ static errcode_t write_head(int fd, uint32_t bs, uint64_t nkeys,
 		return err;
 	crc = super_copy(buf + bs, sb);
 	header(buf, nkeys, bs, crc);
-	err = pwrite_all(fd, buf, (size_t)2 * bs, 0);
+	err = jbd_pwrite_all(fd, buf, (size_t)2 * bs, 0);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 	ext2fs_free_mem(&buf);
@@ -294,7 +262,7 @@ errcode_t jbd_undo_expect_super(const char *path, const uint8_t sb[1024])
 	 */
 	end = (end + bs - 1) / bs;
 	crc = super_copy(copy, sb);
-	err = pwrite_all(fd, copy, sizeof(copy), end * (off_t)bs);
+	err = jbd_pwrite_all(fd, copy, sizeof(copy), end * (off_t)bs);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 	if (err)
@@ -302,7 +270,7 @@ errcode_t jbd_undo_expect_super(const char *path, const uint8_t sb[1024])
 	put_le64(h + 16, (uint64_t)end);
 	put_le32(h + 40, crc);
 	put_le32(h + HDR_CRC_OFF, ext2fs_crc32c_le(~0U, h, HDR_CRC_OFF));
-	err = pwrite_all(fd, h, HDR_SIZE, 0);
+	err = jbd_pwrite_all(fd, h, HDR_SIZE, 0);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 out:

@@ -26,11 +26,6 @@ static bool needs_replay(const struct jbd_journal *j)
 	       j->sb.start != 0 || j->sb.errnum != 0;
 }
 
-static uint16_t le16_at(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
 /* dumpe2fs's "Filesystem state" words for an s_state. */
 static const char *state_words(uint16_t state)
 {

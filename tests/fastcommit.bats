@@ -669,6 +669,27 @@ E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests
 	cmp "$C" "$C.orig"
 }
 
+# Every record kind in one fast commit (PAD included), then a second one
+# whose tail crc is wrong: logdump lists each record as debugfs logdump
+# does, with the tail verdicts; --json the same records and which replay.
+@test "own log: logdump lists every record kind as debugfs does, tail verdicts, and what replay takes (text and --json)" {
+	own_base
+	printf 'write f5k d/new\nln d/new hl\nrm d/old\n' | change_b
+	write_c head inode:15 add:15 creat:12:15:new link:2:15:hl unlink:12:13:old \
+		del:14:1:5 pad inode:15 tail inode:14 tail-bad
+	diff <(debugfs_fc_lines "$C") <(jbdctl_fc_lines "$C")
+	run -0 jbdctl logdump "$C"
+	assert_line "tag PAD  (block 1025, offset 356)"
+	[[ "$output" == *"tag TAIL, tid 5  (block 1026, offset 264, crc 0x"*" good)"* ]]
+	[[ "$output" == *"tag TAIL, tid 5  (block 1027, offset 264, crc 0x"*" BAD, not replayed)"* ]]
+	assert_line "Replay takes 10 records of 1 fast commit (transaction 5)."
+	run -0 jbdctl logdump --json "$C"
+	assert_equal "$(jq -r '[.fast_commit.records[] | "\(.tag):\(.replay)"] | join(" ")' <<<"$output")" \
+		"HEAD:true INODE:true ADD_RANGE:true CREAT:true LINK:true UNLINK:true DEL_RANGE:true PAD:true INODE:true TAIL:true INODE:false TAIL:false"
+	assert_equal "$(jq -r '[.fast_commit.records[] | select(.tag == "TAIL") | "\(.checksum_ok) \(.good)"] | join(",")' <<<"$output")" "true true,false false"
+	assert_equal "$(jq -r '.fast_commit | "\(.end.reason) \(.replay_records) \(.fast_commits)"' <<<"$output")" "bad_tail 10 1"
+}
+
 @test "own log: a torn last fast commit (no tail) and a bad tail crc are not replayed" {
 	own_base
 	printf 'write f5k d/new\n' | change_b

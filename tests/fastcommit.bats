@@ -715,14 +715,10 @@ E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests
 	run -4 jbdctl replay "$C"
 }
 
-@test "powercut: the own four-commit log (a new directory among them), cut after any write, ends in the same tree" {
+# cut_every_write: a replay of C killed right after its Nth write, for every
+# N, then run again, ends in B's tree with e2fsck -fn clean.
+cut_every_write() {
 	local so=${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so} n status cuts=0
-	[ -f "$so" ] || skip "tests/powercut.so is not built"
-	own_base
-	printf 'write f5k d/new\nmkdir d/sub\nwrite f1k d/sub/x\nln d/new hl\nsif d/new links_count 2\nrm d/old\n' | change_b
-	write_c head inode:15 add:15 creat:12:15:new inode:15 tail \
-		inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail \
-		link:2:15:hl inode:15 tail unlink:12:13:old tail
 	for n in $(seq 1 400); do
 		cp "$C" "$C.cut"
 		status=0
@@ -738,7 +734,27 @@ E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests
 		run -0 e2fsck -fn "$C.cut"
 	done
 	[ "$cuts" -ge 3 ] || { echo "only $cuts cut points"; return 1; }
-	echo "# own log: $cuts cut points" >&3
+	echo "# $1: $cuts cut points" >&3
+}
+
+@test "powercut: the own four-commit log (a new directory among them), cut after any write, ends in the same tree" {
+	[ -f "${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so}" ] || skip "tests/powercut.so is not built"
+	own_base
+	printf 'write f5k d/new\nmkdir d/sub\nwrite f1k d/sub/x\nln d/new hl\nsif d/new links_count 2\nrm d/old\n' | change_b
+	write_c head inode:15 add:15 creat:12:15:new inode:15 tail \
+		inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail \
+		link:2:15:hl inode:15 tail unlink:12:13:old tail
+	cut_every_write "own log"
+}
+
+@test "powercut: a full commit then fast commits (an inode freed and reused), cut after any write, ends in the same tree" {
+	[ -f "${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so}" ] || skip "tests/powercut.so is not built"
+	own_base
+	printf 'write f5k d/data\n' | change_b
+	full_commit
+	printf "$REUSE_CHANGE" | change_b
+	fc_after_full head $REUSE_OPS
+	cut_every_write "full commit and fast commits"
 }
 
 @test "info: a fresh mke2fs -O fast_commit journal (FAST_COMMIT flag not yet set) lists its lengths as dumpe2fs -h" {

@@ -688,6 +688,10 @@ E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests
 		"HEAD:true INODE:true ADD_RANGE:true CREAT:true LINK:true UNLINK:true DEL_RANGE:true PAD:true INODE:true TAIL:true INODE:false TAIL:false"
 	assert_equal "$(jq -r '[.fast_commit.records[] | select(.tag == "TAIL") | "\(.checksum_ok) \(.good)"] | join(",")' <<<"$output")" "true true,false false"
 	assert_equal "$(jq -r '.fast_commit | "\(.end.reason) \(.replay_records) \(.fast_commits)"' <<<"$output")" "bad_tail 10 1"
+	# the journal, its FAST_COMMIT flag now set, as dumpe2fs -h
+	want=$(dumpe2fs -h "$C" 2>/dev/null | grep -E '^(Journal features|Total journal blocks|Max transaction length|Fast commit length):')
+	run -0 jbdctl info "$C"
+	assert_equal "$(grep -E '^(Journal features|Total journal blocks|Max transaction length|Fast commit length):' <<<"$output")" "$want"
 }
 
 @test "own log: a torn last fast commit (no tail) and a bad tail crc are not replayed" {

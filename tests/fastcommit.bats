@@ -545,6 +545,11 @@ REUSE_OPS="inode:16 add:16 creat:12:16:new inode:16 tail link:2:15:hl inode:15 t
 	[ "$(debugfs -R 'bmap d/re 1' "$C.e2fsck" 2>/dev/null)" = "$(debugfs -R 'bmap d/old 1' "$A" 2>/dev/null)" ]
 	replay_c_is_b
 	[ "$(debugfs -R 'bmap d/re 1' "$C" 2>/dev/null)" = 0 ]
+	# the journal ends as e2fsck leaves it (sequence 3: the fast commits'
+	# transaction plus one; empty)
+	jsb() { dumpe2fs -h "$1" 2>/dev/null | grep -E '^(Journal (features|sequence|start|checksum)|Fast commit length):'; }
+	diff <(jsb "$C.e2fsck") <(jsb "$C")
+	jsb "$C" | grep -q '^Journal sequence: *0x00000003$'
 	leaves() { debugfs -R "ex $2" "$1" 2>/dev/null | awk '$1 == "1/" && $2 == "1"'; }
 	[ "$(leaves "$B" d/re | wc -l)" = 5 ]
 	diff <(leaves "$B" d/re) <(leaves "$C" d/re)
@@ -565,6 +570,10 @@ REUSE_OPS="inode:16 add:16 creat:12:16:new inode:16 tail link:2:15:hl inode:15 t
 		link:2:15:hl inode:15 tail
 	run -0 jbdctl logdump --json "$C"
 	assert_equal "$(jq -r '.fast_commit | "\(.sequence) \(.end.reason) \(.replay_records) \(.records | length)"' <<<"$output")" "2 other_tid 0 0"
+	# -O: the whole area, the 9 stale records, none replayed
+	run -0 jbdctl logdump -O --json "$C"
+	assert_equal "$(jq -r '[.fast_commit.records[] | "\(.tag):\(.replay)"] | join(" ")' <<<"$output")" \
+		"HEAD:false INODE:false ADD_RANGE:false CREAT:false INODE:false TAIL:false LINK:false INODE:false TAIL:false"
 	run -0 jbdctl verify -v --json "$C"
 	assert_equal "$(jq -r '.problems[] | select(.kind == "fc_stale") | "\(.severity) \(.journal_block) \(.sequence)"' <<<"$output")" "info 1025 1"
 	assert_equal "$(jq '.verdict.fast_commit_records' <<<"$output")" 0

@@ -711,6 +711,7 @@ E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests
 			unlink:12:13:old $last
 		run -0 jbdctl replay -n "$C"
 		assert_line "$C: would replay 6 fast-commit records (1 fast commit of transaction 5)"
+		e2fsck_agrees || { echo "e2fsck, last '$last'"; return 1; }
 		replay_c_is_b	# d/old still there: B has it
 	done
 }

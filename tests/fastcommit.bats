@@ -142,6 +142,13 @@ jbyte() {
 	assert_line "Replay takes 6 records of 1 fast commit (transaction 4)."
 	run -0 jbdctl verify -v --json "$img"
 	assert_equal "$(jq -r '.problems[] | select(.kind == "fc_bad_record") | .severity' <<<"$output")" info
+	# replay ends there too: the first fast commit only (it creates one;
+	# two is created in the second, whose first record is the bad one)
+	run -1 jbdctl replay "$img"
+	assert_line "$img: replayed 6 fast-commit records (1 fast commit of transaction 4)"
+	run -0 e2fsck -fn "$img"
+	"$FC_TREE" "$img" | grep -q '^/fc/one '
+	! "$FC_TREE" "$img" | grep -q '^/fc/two '
 }
 
 @test "HEAD of another transaction: stale fast commits, nothing replays" {
@@ -150,6 +157,9 @@ jbyte() {
 	poke "$img" "$(jbyte "$img" 1025 8)" 03000000	# HEAD tid 3
 	run -0 jbdctl logdump --json "$img"
 	assert_equal "$(jq -r '.fast_commit | "\(.end.reason) \(.replay_records)"' <<<"$output")" "other_tid 0"
+	run -0 jbdctl verify --json "$img"
+	assert_equal "$(jq -r '.problems[] | select(.kind == "fc_stale") | "\(.severity) \(.journal_block) \(.sequence)"' <<<"$output")" "info 1025 3"
+	assert_equal "$(jq '.verdict.fast_commit_records' <<<"$output")" 0
 }
 
 # --- replay ------------------------------------------------------------------
@@ -350,6 +360,7 @@ own_base() {
 	head -c 5000 /dev/zero | tr '\0' 'n' >"$t/f5k"
 	head -c 3000 /dev/zero | tr '\0' 'o' >"$t/f3k"
 	head -c 1500 /dev/zero | tr '\0' 'k' >"$t/f1k"
+	head -c 10240 /dev/zero | tr '\0' 'r' >"$t/f10k"
 	A=$t/A.img B=$t/B.img C=$t/C.img
 	mke2fs -q -F -t ext4 -O fast_commit -b 1024 -J size=1 \
 		-U 6a626463-746c-4000-8000-000000000001 "$A" 8M
@@ -458,6 +469,240 @@ e2fsck_agrees() {
 	replay_c_is_b
 }
 
+# --- fast commits after a full commit ------------------------------------------
+# full_commit [with-sb]: B1 = B as change_b left it so far; C = A + one full
+# transaction that debugfs writes (jo -c / jw / jc; R6 of reference-tools.md)
+# logging B1's copy of every block, outside the journal, that differs from
+# A.  The superblock's block (1) is logged only with "with-sb": the kernel
+# does not journal the superblock's free counts, but logs the block for
+# other changes (orphan list, features).  debugfs writes transaction 1
+# (mke2fs's first sequence), so recovery scans the fast-commit area for
+# transaction 2 (fs/jbd2/recovery.c fc_do_one_pass: info->end_transaction).
+full_commit() {
+	local t=$BATS_TEST_TMPDIR jb list b
+	B1=$t/B1.img
+	cp "$B" "$B1"
+	jb=$(debugfs -R "blocks <8>" "$A" 2>/dev/null)
+	list=$(cmp -l "$A" "$B1" | awk -v list="$jb" -v sb="${1:-}" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) j[a[i]] = 1 }
+		{ b = int(($1 - 1) / 1024)
+		  if ((b in j) || (b in seen) || (b == 1 && sb != "with-sb")) next
+		  seen[b] = 1; print b }' | paste -sd,)
+	[ -n "$list" ]
+	: >"$t/full.data"
+	for b in ${list//,/ }; do
+		dd if="$B1" bs=1024 skip="$b" count=1 status=none >>"$t/full.data"
+	done
+	cp "$A" "$C"
+	printf 'jo -c\njw -b %s %s\njc\n' "$list" "$t/full.data" |
+		debugfs -w -f - "$C" >/dev/null 2>&1
+	[ "$(dumpe2fs -h "$C" 2>/dev/null | sed -n 's/^Journal sequence: *//p')" = 0x00000001 ]
+}
+
+# fc_after_full [TID] OP...: fast-commit records (values from B, as it is
+# now) added to C's area, its log kept; transaction 2 unless TID= is set.
+fc_after_full() {
+	python3 "$FCWRITE" --keep-log "$C" "$B" "${TID:-2}" "$@"
+}
+
+# The fast commits of the next test: d/new created (inode 16); /hl linked
+# to d/data; d/old unlinked (its last link) and its inode 13 reused by d/re,
+# a file of five extents with holes, more than the four the inode holds
+# (the replay grows an extent tree: e2fsprogs' j_recover_fast_commit
+# replays the same sequence on a kernel-written image).
+REUSE_CHANGE='write f1k d/new\nln d/data hl\nsif d/data links_count 2\nrm d/old\nwrite f10k d/re\npunch d/re 1 1\npunch d/re 3 3\npunch d/re 5 5\npunch d/re 7 7\n'
+REUSE_OPS="inode:16 add:16 creat:12:16:new inode:16 tail link:2:15:hl inode:15 tail
+	unlink:12:13:old inode:13 add:13 creat:12:13:re inode:13 tail"
+
+# Worked out from the kernel's rules: the full commit's blocks are written
+# first (d/data, inode 15, exists), then the three fast commits of
+# transaction 2 replay in order on that state, each record as its handler in
+# fs/ext4/fast_commit.c does it, so the tree is B's: d/new and d/re with
+# their data, /hl a second link of d/data (2 links), d/old gone, inode 13
+# now d/re with B's five extents (lblk and pblk; the index block is the
+# replay's to choose).  e2fsck 1.47 agrees except on d/re: its unlink does
+# not free inode 13 (the kernel evicts an inode whose last link goes, its
+# extents with it), and its INODE record keeps the extent tree, so d/old's
+# blocks 0-2 stay mapped and d/re's hole at lblk 1 reads d/old's data.  Its
+# own test j_recover_fast_commit has no holes, so it does not show there.
+@test "own log: three fast commits after one full commit (create, link, unlink with the inode reused by a five-extent file), compared with e2fsck" {
+	own_base
+	printf 'write f5k d/data\n' | change_b
+	full_commit
+	printf "$REUSE_CHANGE" | change_b
+	[ "$(debugfs -R 'stat d/re' "$B" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')" = 13 ]
+	fc_after_full head $REUSE_OPS
+	run -0 jbdctl logdump "$C"
+	assert_line "Fast-commit area: journal blocks 1025-1039, scanned for transaction 2"
+	assert_line "Replay takes 19 records of 3 fast commits (transaction 2)."
+	run -0 jbdctl replay -n "$C"
+	[[ "${lines[0]}" == "$C: would replay 1 transaction (sequence 1..1): "* ]]
+	assert_line "$C: would replay 19 fast-commit records (3 fast commits of transaction 2)"
+	cp "$C" "$C.e2fsck"
+	e2fsck -y -E journal_only "$C.e2fsck" >/dev/null 2>&1 || true
+	diff <(tree_of "$B" | grep -v '^/d/re ') <(tree_of "$C.e2fsck" | grep -v '^/d/re ')
+	[ "$(debugfs -R 'bmap d/re 1' "$B" 2>/dev/null)" = 0 ]
+	[ "$(debugfs -R 'bmap d/re 1' "$C.e2fsck" 2>/dev/null)" = "$(debugfs -R 'bmap d/old 1' "$A" 2>/dev/null)" ]
+	replay_c_is_b
+	[ "$(debugfs -R 'bmap d/re 1' "$C" 2>/dev/null)" = 0 ]
+	# the journal ends as e2fsck leaves it (sequence 3: the fast commits'
+	# transaction plus one; empty)
+	jsb() { dumpe2fs -h "$1" 2>/dev/null | grep -E '^(Journal (features|sequence|start|checksum)|Fast commit length):'; }
+	diff <(jsb "$C.e2fsck") <(jsb "$C")
+	jsb "$C" | grep -q '^Journal sequence: *0x00000003$'
+	leaves() { debugfs -R "ex $2" "$1" 2>/dev/null | awk '$1 == "1/" && $2 == "1"'; }
+	[ "$(leaves "$B" d/re | wc -l)" = 5 ]
+	diff <(leaves "$B" d/re) <(leaves "$C" d/re)
+	diff <(debugfs -R 'ls -l d' "$B" 2>/dev/null) <(debugfs -R 'ls -l d' "$C" 2>/dev/null)
+}
+
+# The kernel scans the area for transaction 2 only: a HEAD of transaction 1
+# (the full commit's own) stops the scan (JBD2_FC_REPLAY_STOP), nothing of
+# the area replays, the tree is the full commit's (B1).  e2fsck 1.47 fails
+# its recovery on such an area (see jbdctl(8)), so it is not compared.
+@test "own log: fast commits of the full commit's own transaction are stale: only the full commit replays" {
+	own_base
+	printf 'write f5k d/data\n' | change_b
+	full_commit
+	# (no inode or block reused: fcwrite puts the new data in place)
+	printf 'write f1k d/new\nln d/data hl\nsif d/data links_count 2\n' | change_b
+	TID=1 fc_after_full head inode:16 add:16 creat:12:16:new inode:16 tail \
+		link:2:15:hl inode:15 tail
+	run -0 jbdctl logdump --json "$C"
+	assert_equal "$(jq -r '.fast_commit | "\(.sequence) \(.end.reason) \(.replay_records) \(.records | length)"' <<<"$output")" "2 other_tid 0 0"
+	# -O: the whole area, the 9 stale records, none replayed
+	run -0 jbdctl logdump -O --json "$C"
+	assert_equal "$(jq -r '[.fast_commit.records[] | "\(.tag):\(.replay)"] | join(" ")' <<<"$output")" \
+		"HEAD:false INODE:false ADD_RANGE:false CREAT:false INODE:false TAIL:false LINK:false INODE:false TAIL:false"
+	run -0 jbdctl verify -v --json "$C"
+	assert_equal "$(jq -r '.problems[] | select(.kind == "fc_stale") | "\(.severity) \(.journal_block) \(.sequence)"' <<<"$output")" "info 1025 1"
+	assert_equal "$(jq '.verdict.fast_commit_records' <<<"$output")" 0
+	run -1 jbdctl replay "$C"
+	[[ "$output" != *"fast-commit records"* ]]
+	diff <(tree_of "$B1") <(tree_of "$C")
+	run -0 e2fsck -fn "$C"
+}
+
+# A full commit that logs the superblock's block, then fast commits with a
+# new directory (a file in it) and the last link of d/old removed: the
+# kernel replays the superblock's block with the others, then the records
+# (d/sub with 3 links counting ".." of nothing, "." and d's entry: 2; d gets
+# 3; inode 13 and its blocks freed): B's tree.  e2fsck 1.47 fails here
+# twice over (the new directory; and it cannot re-open the filesystem after
+# a fast-commit replay over a logged superblock: "Superblock checksum does
+# not match"), so its result is only shown wrong.
+@test "own log: after a full commit logging the superblock, fast commits with a new directory and an unlink (e2fsck 1.47 fails)" {
+	own_base
+	printf 'write f5k d/data\n' | change_b
+	full_commit with-sb
+	printf 'mkdir d/sub\nwrite f1k d/sub/x\nrm d/old\n' | change_b
+	fc_after_full head inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail \
+		unlink:12:13:old tail
+	cp "$C" "$C.e2fsck"
+	e2fsck -y -E journal_only "$C.e2fsck" >/dev/null 2>&1 || true
+	run e2fsck -fn "$C.e2fsck"
+	[ "$status" -ne 0 ]
+	replay_c_is_b
+	assert_equal "$(tree_of "$C" | awk '$1 == "/d" || $1 == "/d/sub" { print $1, $6 }' | tr '\n' ' ')" "/d nlink=3 /d/sub nlink=2 "
+	[ "$(debugfs -R 'testi <13>' "$C" 2>/dev/null)" = "Inode 13 is not in use" ]
+}
+
+# e2fsprogs' own test j_recover_fast_commit (its image, read where the
+# e2fsprogs source tree is; not part of jbdctl): a full commit (transaction
+# 5) and one fast commit of transaction 6 (new file; old unlinked and its
+# inode reused by a file of five extents).  jbdctl's replay must give the
+# debugfs output of its expect file.  The test above is our own equivalent.
+E2FSPROGS_TESTS=${E2FSPROGS_TESTS:-$TOP_SRCDIR/../e2tests/e2fsprogs-1.47.0/tests}
+@test "e2fsprogs j_recover_fast_commit: jbdctl's replay gives the debugfs output of its expect" {
+	local d=$E2FSPROGS_TESTS/j_recover_fast_commit
+	[ -f "$d/image.gz" ] || skip "no e2fsprogs test tree at $E2FSPROGS_TESTS"
+	img=$BATS_TEST_TMPDIR/j.img
+	gunzip <"$d/image.gz" >"$img"
+	run -1 jbdctl replay "$img"
+	assert_line "$img: replayed 15 fast-commit records (1 fast commit of transaction 6)"
+	diff <(sed -n '/^debugfs: /,$p' "$d/expect") <(debugfs -f "$d/commands" "$img" 2>/dev/null)
+	run -0 e2fsck -fn "$img"
+}
+
+# A malformed record ends the scan (ext4_fc_replay_scan: a length not valid
+# for its tag, or an unknown tag): after a complete fast commit the ones
+# before it replay (JBD2_FC_REPLAY_STOP); before any, the kernel's recovery
+# fails (-ECANCELED) and replay refuses.
+@test "own log: a malformed record ends the fast-commit replay where the kernel ends it" {
+	own_base
+	printf 'write f5k d/new\n' | change_b
+	for bad in raw:1:8 raw:2:16 raw:3:8 raw:6:4 raw:42:4; do
+		write_c head inode:15 add:15 creat:12:15:new inode:15 tail \
+			unlink:12:13:old $bad tail
+		run -0 jbdctl logdump --json "$C"
+		assert_equal "$(jq -r '.fast_commit | "\(.end.reason) \(.replay_records)"' <<<"$output")" "bad_record 6"
+		replay_c_is_b || { echo "$bad"; return 1; }	# d/old still there
+		write_c head inode:15 $bad add:15 creat:12:15:new inode:15 tail
+		cp "$C" "$C.orig"
+		run -4 jbdctl replay "$C"
+		cmp "$C" "$C.orig"
+	done
+}
+
+# The kernel designs every record to be idempotent (a crash during its
+# replay replays it again).  The state after the first K fast commits, with
+# all four written again and replayed, is the state after all four.
+@test "own log: every record replayed again over its own result changes nothing (idempotent)" {
+	own_base
+	printf 'write f5k d/new\nmkdir d/sub\nwrite f1k d/sub/x\nln d/new hl\nsif d/new links_count 2\nrm d/old\n' | change_b
+	local fc1="inode:15 add:15 creat:12:15:new inode:15 tail"
+	local fc2="inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail"
+	local fc3="link:2:15:hl inode:15 tail" fc4="unlink:12:13:old tail" k ops
+	for k in 1 2 3 4; do
+		ops=$(echo "$fc1 $fc2 $fc3 $fc4" | awk -v k="$k" '{ n = 0
+			for (i = 1; i <= NF; i++) { printf "%s ", $i; if ($i == "tail" && ++n == k) exit } }')
+		write_c head $ops
+		run -1 jbdctl replay "$C"
+		python3 "$FCWRITE" "$C" "$B" 5 head $fc1 $fc2 $fc3 $fc4
+		debugfs -w -R "feature needs_recovery" "$C" >/dev/null 2>&1
+		replay_c_is_b || { echo "after $k fast commits"; return 1; }
+	done
+}
+
+# A record naming a block of the journal: verify says so, replay refuses
+# before any write.
+@test "own log: an ADD_RANGE naming a journal block is refused by verify and replay" {
+	own_base
+	printf 'write f5k d/new\n' | change_b
+	jblk=$(debugfs -R "bmap <8> 100" "$A" 2>/dev/null)
+	write_c head inode:15 add:15:0:1:"$jblk" creat:12:15:new inode:15 tail
+	run -4 jbdctl verify --json "$C"
+	assert_equal "$(jq -r '[.problems[] | select(.severity == "error") | .kind] | join(" ")' <<<"$output")" fc_target
+	cp "$C" "$C.orig"
+	run -4 jbdctl replay "$C"
+	cmp "$C" "$C.orig"
+}
+
+# Every record kind in one fast commit (PAD included), then a second one
+# whose tail crc is wrong: logdump lists each record as debugfs logdump
+# does, with the tail verdicts; --json the same records and which replay.
+@test "own log: logdump lists every record kind as debugfs does, tail verdicts, and what replay takes (text and --json)" {
+	own_base
+	printf 'write f5k d/new\nln d/new hl\nrm d/old\n' | change_b
+	write_c head inode:15 add:15 creat:12:15:new link:2:15:hl unlink:12:13:old \
+		del:14:1:5 pad inode:15 tail inode:14 tail-bad
+	diff <(debugfs_fc_lines "$C") <(jbdctl_fc_lines "$C")
+	run -0 jbdctl logdump "$C"
+	assert_line "tag PAD  (block 1025, offset 356)"
+	[[ "$output" == *"tag TAIL, tid 5  (block 1026, offset 264, crc 0x"*" good)"* ]]
+	[[ "$output" == *"tag TAIL, tid 5  (block 1027, offset 264, crc 0x"*" BAD, not replayed)"* ]]
+	assert_line "Replay takes 10 records of 1 fast commit (transaction 5)."
+	run -0 jbdctl logdump --json "$C"
+	assert_equal "$(jq -r '[.fast_commit.records[] | "\(.tag):\(.replay)"] | join(" ")' <<<"$output")" \
+		"HEAD:true INODE:true ADD_RANGE:true CREAT:true LINK:true UNLINK:true DEL_RANGE:true PAD:true INODE:true TAIL:true INODE:false TAIL:false"
+	assert_equal "$(jq -r '[.fast_commit.records[] | select(.tag == "TAIL") | "\(.checksum_ok) \(.good)"] | join(",")' <<<"$output")" "true true,false false"
+	assert_equal "$(jq -r '.fast_commit | "\(.end.reason) \(.replay_records) \(.fast_commits)"' <<<"$output")" "bad_tail 10 1"
+	# the journal, its FAST_COMMIT flag now set, as dumpe2fs -h
+	want=$(dumpe2fs -h "$C" 2>/dev/null | grep -E '^(Journal features|Total journal blocks|Max transaction length|Fast commit length):')
+	run -0 jbdctl info "$C"
+	assert_equal "$(grep -E '^(Journal features|Total journal blocks|Max transaction length|Fast commit length):' <<<"$output")" "$want"
+}
+
 @test "own log: a torn last fast commit (no tail) and a bad tail crc are not replayed" {
 	own_base
 	printf 'write f5k d/new\n' | change_b
@@ -466,6 +711,7 @@ e2fsck_agrees() {
 			unlink:12:13:old $last
 		run -0 jbdctl replay -n "$C"
 		assert_line "$C: would replay 6 fast-commit records (1 fast commit of transaction 5)"
+		e2fsck_agrees || { echo "e2fsck, last '$last'"; return 1; }
 		replay_c_is_b	# d/old still there: B has it
 	done
 }
@@ -483,14 +729,10 @@ e2fsck_agrees() {
 	run -4 jbdctl replay "$C"
 }
 
-@test "powercut: the own four-commit log (a new directory among them), cut after any write, ends in the same tree" {
+# cut_every_write: a replay of C killed right after its Nth write, for every
+# N, then run again, ends in B's tree with e2fsck -fn clean.
+cut_every_write() {
 	local so=${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so} n status cuts=0
-	[ -f "$so" ] || skip "tests/powercut.so is not built"
-	own_base
-	printf 'write f5k d/new\nmkdir d/sub\nwrite f1k d/sub/x\nln d/new hl\nsif d/new links_count 2\nrm d/old\n' | change_b
-	write_c head inode:15 add:15 creat:12:15:new inode:15 tail \
-		inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail \
-		link:2:15:hl inode:15 tail unlink:12:13:old tail
 	for n in $(seq 1 400); do
 		cp "$C" "$C.cut"
 		status=0
@@ -506,7 +748,27 @@ e2fsck_agrees() {
 		run -0 e2fsck -fn "$C.cut"
 	done
 	[ "$cuts" -ge 3 ] || { echo "only $cuts cut points"; return 1; }
-	echo "# own log: $cuts cut points" >&3
+	echo "# $1: $cuts cut points" >&3
+}
+
+@test "powercut: the own four-commit log (a new directory among them), cut after any write, ends in the same tree" {
+	[ -f "${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so}" ] || skip "tests/powercut.so is not built"
+	own_base
+	printf 'write f5k d/new\nmkdir d/sub\nwrite f1k d/sub/x\nln d/new hl\nsif d/new links_count 2\nrm d/old\n' | change_b
+	write_c head inode:15 add:15 creat:12:15:new inode:15 tail \
+		inode:16 creat:12:16:sub inode:17 add:17 creat:16:17:x inode:17 tail \
+		link:2:15:hl inode:15 tail unlink:12:13:old tail
+	cut_every_write "own log"
+}
+
+@test "powercut: a full commit then fast commits (an inode freed and reused), cut after any write, ends in the same tree" {
+	[ -f "${POWERCUT_SO:-$TOP_SRCDIR/tests/powercut.so}" ] || skip "tests/powercut.so is not built"
+	own_base
+	printf 'write f5k d/data\n' | change_b
+	full_commit
+	printf "$REUSE_CHANGE" | change_b
+	fc_after_full head $REUSE_OPS
+	cut_every_write "full commit and fast commits"
 }
 
 @test "info: a fresh mke2fs -O fast_commit journal (FAST_COMMIT flag not yet set) lists its lengths as dumpe2fs -h" {

@@ -581,6 +581,14 @@ static void audit_fast_commit(struct jbd_journal *j, struct jbd_audit *a)
 			"belongs to another transaction");
 		at(f, r->jblk, true, r->tid);
 	}
+	if (fc->stop == JBD_FC_OTHER_TID) {
+		/* Normal after a full commit that followed the fast commits
+		 * (the kernel does not clear the area): a note. */
+		f = add(a, JBD_INFO, "fc_stale", "the fast-commit area begins "
+			"with fast commits of transaction %u, not %u: none is "
+			"replayed", fc->stop_tid, fc->expected_tid);
+		at(f, fc->stop_jblk, true, fc->stop_tid);
+	}
 	if (fc->stop == JBD_FC_BAD_RECORD && (fc->stop_tag || fc->stop_len)) {
 		f = add(a, fc->recovery_fails ? JBD_ERROR : JBD_INFO,
 			"fc_bad_record", "fast-commit record at offset %u (tag "

@@ -165,6 +165,7 @@ static void stop_at(struct jbd_fc_area *a, enum jbd_fc_stop why,
 	a->stop_off = r->off;
 	a->stop_tag = r->tag;
 	a->stop_len = r->len;
+	a->stop_tid = r->tid;
 	a->recovery_fails = fails;
 }
 

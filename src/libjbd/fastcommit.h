@@ -94,6 +94,7 @@ struct jbd_fc_area {
 	enum jbd_fc_stop stop;
 	uint32_t stop_jblk, stop_off;	/* the record that stopped the scan */
 	uint16_t stop_tag, stop_len;
+	uint32_t stop_tid;		/* OTHER_TID: the HEAD's transaction */
 	/*
 	 * The kernel's recovery fails (the mount is refused) when the scan
 	 * errs before any fast commit is complete: a HEAD for this

@@ -175,6 +175,16 @@ static int walk_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	return 0;
 }
 
+/* i_block holds a block map or extent tree (not inline data, not a fast
+ * symlink's target). */
+static bool has_block_map(ext2_filsys fs, const struct ext2_inode *in)
+{
+	return !(in->i_flags & EXT4_INLINE_DATA_FL) &&
+	       (LINUX_S_ISREG(in->i_mode) || LINUX_S_ISDIR(in->i_mode) ||
+		(LINUX_S_ISLNK(in->i_mode) &&
+		 ext2fs_inode_data_blocks2(fs, (struct ext2_inode *)in)));
+}
+
 /* Mark (or release) every data and tree block of ino; count them. */
 static errcode_t mark_inode_blocks(struct fc_replay *p, ext2_ino_t ino,
 				   const struct ext2_inode *in, bool used,
@@ -184,10 +194,7 @@ static errcode_t mark_inode_blocks(struct fc_replay *p, ext2_ino_t ino,
 	blk64_t acl = ext2fs_file_acl_block(p->fs, in);
 	errcode_t err = 0;
 
-	if (!(in->i_flags & EXT4_INLINE_DATA_FL) &&
-	    (LINUX_S_ISREG(in->i_mode) || LINUX_S_ISDIR(in->i_mode) ||
-	     (LINUX_S_ISLNK(in->i_mode) && ext2fs_inode_data_blocks2(p->fs,
-					(struct ext2_inode *)in))))
+	if (has_block_map(p->fs, in))
 		err = ext2fs_block_iterate3(p->fs, ino, BLOCK_FLAG_READ_ONLY,
 					    NULL, walk_block, &w);
 	if (acl && used) {
@@ -490,7 +497,14 @@ static errcode_t replay_link(struct fc_replay *p, const struct jbd_fc_record *r)
 	return err;
 }
 
-/* The kernel's eviction of an inode whose last link went. */
+/*
+ * The kernel's eviction of an inode whose last link went (ext4_evict_inode):
+ * i_size 0, the file truncated (its blocks released, the block map emptied:
+ * an extent inode keeps an empty tree), the inode freed.  An INODE record
+ * replayed later for the same number (the inode reused) keeps that empty
+ * i_block and its ADD_RANGE records map only what they name: the old
+ * file's blocks must not stay mapped in its holes.
+ */
 static errcode_t free_inode(struct fc_replay *p, ext2_ino_t ino,
 			    struct ext2_inode *in)
 {
@@ -501,6 +515,21 @@ static errcode_t free_inode(struct fc_replay *p, ext2_ino_t ino,
 		return err;
 	if (acl)
 		mark_block(p, acl, false);
+	if (has_block_map(p->fs, in)) {
+		memset(in->i_block, 0, sizeof(in->i_block));
+		if (in->i_flags & EXT4_EXTENTS_FL) {
+			uint8_t *eh = (uint8_t *)in->i_block;
+
+			eh[0] = EXT_MAGIC & 0xFF;	/* ext3_extent_header */
+			eh[1] = EXT_MAGIC >> 8;
+			eh[4] = (sizeof(in->i_block) - 12) / 12;	/* eh_max */
+		}
+		in->i_size = 0;
+		in->i_size_high = 0;
+		err = ext2fs_iblk_set(p->fs, in, 0);
+		if (err)
+			return err;
+	}
 	in->i_dtime = p->fs->now ? p->fs->now : (uint32_t)time(NULL);
 	in->i_links_count = 0;
 	err = ext2fs_write_inode(p->fs, ino, in);

@@ -165,6 +165,8 @@ int main(void)
 	scan(8, &a);
 	ok(a.stop == JBD_FC_OTHER_TID && a.nreplay == 0 && !a.recovery_fails,
 	   "HEAD of another transaction: nothing, no failure");
+	ok(a.stop_tid == 7 && a.stop_jblk == FIRST && a.stop_off == 0,
+	   "HEAD of another transaction: its tid and place kept for verify");
 	jbd_fc_free(&a);
 
 	/* Second tail corrupt: the first fast commit replays. */

@@ -51,6 +51,33 @@ setup() {
 	[[ "$output" == *"torn write"* ]]
 }
 
+@test "crash states: the same disk is checked once, and 2 jobs check the same states" {
+	local t=$BATS_TEST_TMPDIR
+	head -c 8192 /dev/zero | tr '\0' x > "$t/f"
+	cp "$t/f" "$t/base"
+	# Two writes of the same bytes, an fsync, a different write.
+	env LD_PRELOAD="$WRITELOG_SO" JBDCTL_WRITELOG="$t/log" JBDCTL_WRITELOG_FILES="$t/f" \
+		bash -c "dd if=/dev/zero of='$t/f' bs=4096 count=1 conv=notrunc status=none
+			 dd if=/dev/zero of='$t/f' bs=4096 count=1 conv=notrunc,fsync status=none
+			 dd if=/dev/urandom of='$t/f' bs=4096 seek=1 count=1 conv=notrunc status=none"
+	# Every state's content, checked state by state (-a) ...
+	run -0 "$CRASHGEN" -a -n 4 -m 4 "$t/log" "md5sum < $t/s >> $t/all" "$t/base" "$t/s"
+	all=$(sed -n 's/^crash states: \([0-9]*\) tried.*/\1/p' <<<"$output")
+	# ... and once per content: the same contents, none twice.
+	run -0 "$CRASHGEN" -n 4 -m 4 "$t/log" "md5sum < $t/s >> $t/once" "$t/base" "$t/s"
+	[[ "$output" == "crash states: $all tried, 0 failed, 0 noted ("* ]]
+	[ "$(sort -u "$t/all")" = "$(sort "$t/once")" ]
+	[ "$(wc -l < "$t/once")" -lt "$all" ]
+	# 2 jobs, each in files of its own (%j): the same states.
+	run -0 "$CRASHGEN" -j 2 -n 4 -m 4 "$t/log" \
+		"[ \$CRASH_JOB = %j ] && md5sum < $t/s%j >> $t/jobs" "$t/base" "$t/s%j"
+	[ "$(sort "$t/jobs")" = "$(sort "$t/once")" ]
+	# A failure counts for every state of that content.
+	want=$(grep -vc "$(md5sum < "$t/base")" "$t/all")
+	run -1 "$CRASHGEN" -n 4 -m 4 "$t/log" "cmp -s $t/s $t/base" "$t/base" "$t/s"
+	[[ "$output" == *"crash states: $all tried, $want failed"* ]]
+}
+
 # A power cut while the primary superblock (two 512-byte sectors) is
 # written can leave one sector old and the other new: with metadata_csum a
 # checksum that matches neither, and on a filesystem of one group no

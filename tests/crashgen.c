@@ -5,6 +5,8 @@
  *   crashgen [-n N] [-m M] [-s SEED] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET
  *            [BASE TARGET...]
  *
+ * A range that fallocate zeroed ('Z') is a write of zeros.
+ *
  * File i of the log starts as BASE i ("-": absent) and each state is built
  * in TARGET i; then CHECK runs with /bin/sh, CRASH_STATE in its
  * environment describing the state.  Exit 0 passes the state, 100 passes
@@ -74,8 +76,15 @@ struct wl_rec {
 
 struct ev {
 	struct wl_rec r;
-	const uint8_t *data;	/* the bytes of a write, in the mapped log */
+	const uint8_t *data;	/* the bytes of a write, in the mapped log;
+				 * NULL for a range zeroed ('Z') */
 };
+
+/* A write ('W') or a range zeroed by fallocate ('Z'): both change bytes. */
+static bool is_write(const struct wl_rec *r)
+{
+	return r->type == 'W' || r->type == 'Z';
+}
 
 static struct ev *evs;
 static size_t nevs;
@@ -144,7 +153,7 @@ static void load_log(const char *path)
 			evs = xrealloc(evs, cap * sizeof(*evs));
 		}
 		evs[nevs].r = r;
-		evs[nevs].data = (uint8_t *)logmap + pos;
+		evs[nevs].data = r.type == 'Z' ? NULL : (uint8_t *)logmap + pos;
 		if (r.type == 'W') {
 			if (r.len > logsize - pos)
 				die("truncated log", path);
@@ -208,7 +217,7 @@ static void classify(size_t k, bool *durable)
 			all = true;
 		else if (r->type == 'F')
 			flushed[r->file] = true;
-		durable[i] = r->type == 'W' && (all || flushed[r->file]);
+		durable[i] = is_write(r) && (all || flushed[r->file]);
 	}
 }
 
@@ -305,7 +314,7 @@ static void pieces(const struct state *st, bool *durable)
 
 	classify(st->k, durable);
 	for (i = 0; i < st->k; i++)
-		if (evs[i].r.type == 'W')
+		if (is_write(&evs[i].r))
 			nsect += evs[i].r.len / SECTOR + 2;
 	sset_reset(nsect);
 	npcs = 0;
@@ -314,7 +323,7 @@ static void pieces(const struct state *st, bool *durable)
 		const struct wl_rec *r = &evs[i].r;
 		uint64_t a = 0, b = 0, s, s0, s1;
 
-		if (r->type != 'W' || r->file >= nfiles)
+		if (!is_write(r) || r->file >= nfiles)
 			continue;
 		if (i == st->torn)
 			a = st->tfrom, b = st->tto;
@@ -361,9 +370,17 @@ static void materialize(void)
 			fds[f] = open(targets[f], O_WRONLY | O_CREAT, 0644);
 		if (fds[f] < 0)
 			die("cannot open", targets[f]);
-		if (pwrite(fds[f], e->data + from, to - from,
-			   (off_t)(e->r.off + from)) != (ssize_t)(to - from))
+		if (e->data && pwrite(fds[f], e->data + from, to - from,
+				      (off_t)(e->r.off + from)) != (ssize_t)(to - from))
 			die("cannot write", targets[f]);
+		while (!e->data && from < to) {		/* a range zeroed */
+			static const uint8_t zeros[1 << 16];
+			size_t n = to - from < sizeof(zeros) ? to - from : sizeof(zeros);
+
+			if (pwrite(fds[f], zeros, n, (off_t)(e->r.off + from)) != (ssize_t)n)
+				die("cannot write", targets[f]);
+			from += n;
+		}
 	}
 	for (f = 0; f < nfiles; f++)
 		if (fds[f] >= 0)
@@ -401,7 +418,7 @@ static void content_setup(void)
 	for (i = 0; i < nevs; i++) {
 		const struct wl_rec *r = &evs[i].r;
 
-		if (r->type != 'W' || r->file >= nfiles)
+		if (!is_write(r) || r->file >= nfiles)
 			continue;
 		f = r->file;
 		spans[f] = xrealloc(spans[f], (nspans[f] + 1) * sizeof(struct span));
@@ -490,8 +507,11 @@ static void content_hash(uint64_t h[2])
 
 		f = e->r.file;
 		sp = span_of(f, from);
-		memcpy(workbuf + sp->at + (from - sp->from), e->data + pcs[n].from,
-		       to - from);
+		if (e->data)
+			memcpy(workbuf + sp->at + (from - sp->from),
+			       e->data + pcs[n].from, to - from);
+		else
+			memset(workbuf + sp->at + (from - sp->from), 0, to - from);
 		if ((int64_t)to > size[f])
 			size[f] = (int64_t)to;
 	}
@@ -582,7 +602,7 @@ static size_t enumerate(unsigned long nsub, unsigned long ntorn, bool *durable,
 		npoints++;
 		classify(k, durable);
 		for (i = 0; i < k; i++)
-			if (evs[i].r.type == 'W' && !durable[i] &&
+			if (is_write(&evs[i].r) && !durable[i] &&
 			    evs[i].r.file < nfiles)
 				pend[npend++] = i;
 

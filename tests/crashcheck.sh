@@ -94,7 +94,7 @@ tally() {
 	s1=$(date +%s)
 	read -r t f x d < <(sed -n 's/^crash states: \([0-9]*\) tried, \([0-9]*\) failed, \([0-9]*\) noted (\([0-9]*\) distinct.*/\1 \2 \3 \4/p' <<<"$out")
 	[ -n "${t:-}" ] || { t=0 f=1 x=0 d=0; cat "$W/fail.txt"; }
-	echo "$key $name: $t states tried ($d distinct), $f failed${note:+, $x $note} [$((s1 - s0)) s]"
+	echo "$key $name: $t states tried, $f failed ($d distinct)${note:+, $x $note} [$((s1 - s0)) s]"
 	if [ "$f" -ne 0 ]; then
 		grep -v '^crashgen: state failed' "$W/fail.txt" | head -5 | sed 's/^/  /'
 		grep '^crashgen: state failed' "$W/fail.txt" | head -3 | sed 's/^/  /'
@@ -353,11 +353,11 @@ for key in "${!TRIED[@]}"; do
 	xfail "$key" && [ "${FAILED[$key]}" -ne 0 ] && x=" (known, CRASHCHECK_XFAIL)"
 	[ "${NOTED[$key]:-0}" -gt 0 ] &&
 		x="$x, ${NOTED[$key]} refused by e2undo at the superblock switch"
-	echo "  $key: ${TRIED[$key]} states tried (${DISTINCT[$key]} distinct), ${FAILED[$key]} failed$x"
+	echo "  $key: ${TRIED[$key]} states tried, ${FAILED[$key]} failed (${DISTINCT[$key]} distinct)$x"
 done | sort
 all=0 bad=0 dist=0
 for key in "${!TRIED[@]}"; do
 	all=$((all + TRIED[$key])) bad=$((bad + FAILED[$key])) dist=$((dist + DISTINCT[$key]))
 done
-echo "  all: $all states tried ($dist distinct), $bad failed, in $(( $(date +%s) - start )) s with $JOBS jobs"
+echo "  all: $all states tried, $bad failed ($dist distinct), in $(( $(date +%s) - start )) s with $JOBS jobs"
 exit $status

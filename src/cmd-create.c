@@ -213,9 +213,9 @@ static void print_where(const struct create_opts *o, const struct jbd_mkjournal 
  * writing the journal inode (see POWER CUTS in jbdctl(8)).  Finish it.
  */
 static int finish_interrupted(const struct create_opts *o, ext2_filsys fs,
-			      struct jbd_mkjournal *mk)
+			      struct jbd_mkjournal *mk, bool sb_torn)
 {
-	errcode_t err = jbd_mkjournal_adopt(fs, mk);
+	errcode_t err = jbd_mkjournal_adopt(fs, mk, sb_torn);
 
 	if (err) {
 		com_err(program_name, err, "while creating the journal of '%s' "
@@ -245,9 +245,13 @@ static int create_internal(const struct create_opts *o,
 		return status;
 	mk.fs_blocks = ext2fs_blocks_count(fs->super);
 	err = ext2fs_read_inode(fs, EXT2_JOURNAL_INO, &inode);
-	if (!err && !ext2fs_has_feature_journal(fs->super) &&
+	if (!err && (!ext2fs_has_feature_journal(fs->super) || c->sb_torn) &&
 	    jbd_inode_in_use(&inode))
-		return finish_interrupted(o, fs, &mk);
+		return finish_interrupted(o, fs, &mk, c->sb_torn);
+	if (!err && c->sb_torn) {	/* torn, but not by a cut create */
+		report_open_error(EXT2_ET_SB_CSUM_INVALID, o->image, !o->dry_run);
+		return JBD_EXIT_ERROR;
+	}
 	if (!err && c->bitmap_csum_bad)
 		err = EXT2_ET_BLOCK_BITMAP_CSUM_INVALID;
 	if (!err)
@@ -297,6 +301,9 @@ int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv)
 			      (o.dry_run ? JBD_CHANGE_DRY : 0), &c);
 	if (!err)
 		err = jbd_change_order(&c, true);
+	/* A torn superblock is finished only for a cut internal create. */
+	if (!err && c.sb_torn && o.journal)
+		err = EXT2_ET_SB_CSUM_INVALID;
 	if (err) {
 		report_open_error(err, o.image, !o.dry_run);
 		jbd_change_abort(&c);

@@ -186,6 +186,12 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 	}
 	external = ext2fs_has_feature_journal(c.fs->super) &&
 		   c.fs->super->s_journal_inum == 0;
+	/* A torn superblock is finished only for a cut internal remove. */
+	if (c.sb_torn && (external || o.journal)) {
+		report_open_error(EXT2_ET_SB_CSUM_INVALID, o.image, !o.dry_run);
+		jbd_change_abort(&c);
+		return JBD_EXIT_ERROR;
+	}
 	if (external && o.journal) {
 		status = 0;
 	} else if (o.journal) {
@@ -205,7 +211,8 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 	if (!status && external)
 		jbd_detach_external(c.fs);
 	else if (!status)
-		err = jbd_remove_internal(c.fs, &freed, c.bitmap_csum_bad);
+		err = jbd_remove_internal(c.fs, &freed, c.bitmap_csum_bad,
+					  c.sb_torn);
 	if (err) {
 		com_err(program_name, err, "while removing the journal of '%s'",
 			o.image);

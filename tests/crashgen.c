@@ -2,11 +2,16 @@
  * crashgen.c: the crash states of a recorded run (tests/writelog.c), each
  * checked by a command.
  *
- *   crashgen [-n N] [-m M] [-s SEED] [-q] LOG CHECK BASE TARGET [BASE TARGET...]
+ *   crashgen [-n N] [-m M] [-s SEED] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET
+ *            [BASE TARGET...]
+ *
+ * A range that fallocate zeroed ('Z') is a write of zeros.
  *
  * File i of the log starts as BASE i ("-": absent) and each state is built
  * in TARGET i; then CHECK runs with /bin/sh, CRASH_STATE in its
- * environment describing the state.  A non-zero exit fails the state.
+ * environment describing the state.  Exit 0 passes the state, 100 passes
+ * it but counts it apart ("noted": a state the caller wants to report),
+ * anything else fails it.
  *
  * The model (as dm-log-writes and CrashMonkey use it): a write is durable
  * once a later fsync/fdatasync of the same file, or a sync(), has been
@@ -20,10 +25,24 @@
  *   subset of the others plus a prefix or a suffix of one pending write,
  *   cut at a 512-byte sector boundary inside it.
  * A sector holds one of its successive contents, never a mix of the
- * writes to it (see state()).  States are not capped: every crash point
+ * writes to it (see pieces()).  States are not capped: every crash point
  * gets its 2 + N + M states (fewer when fewer differ).
  *
- * Prints "crash states: T tried, F failed" and exits 1 if F > 0.
+ * Many states are the same disk: "none" at two crash points with no
+ * barrier of a written file between them, a subset that drew every
+ * pending write, a write that puts back the bytes already there.  Each
+ * state's content is hashed first (every sector the log writes, and each
+ * file's size), and a state whose content was seen is not checked again:
+ * it takes the verdict of the first one (and fails with it).
+ *
+ * -a checks every state, the same disk or not (to test the hashing).
+ *
+ * -j JOBS checks the distinct states in JOBS processes; "%j" in CHECK and
+ * in each TARGET becomes the job's number (0, 1, ...), so that each job
+ * builds its states in files of its own; CRASH_JOB holds it too.
+ *
+ * Prints "crash states: T tried, F failed, X noted (D distinct checked,
+ * P crash points, E events)"; exits 1 if F > 0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -36,12 +55,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_FILES 8
+#define MAX_JOBS 64
 #define SECTOR 512
+#define NOTED 100	/* the check's exit status for "passed, count apart" */
 
 struct wl_rec {
 	char type;
@@ -54,12 +76,18 @@ struct wl_rec {
 
 struct ev {
 	struct wl_rec r;
-	long data;		/* offset of the bytes in the log */
+	const uint8_t *data;	/* the bytes of a write, in the mapped log;
+				 * NULL for a range zeroed ('Z') */
 };
+
+/* A write ('W') or a range zeroed by fallocate ('Z'): both change bytes. */
+static bool is_write(const struct wl_rec *r)
+{
+	return r->type == 'W' || r->type == 'Z';
+}
 
 static struct ev *evs;
 static size_t nevs;
-static FILE *logf;
 static const char *bases[MAX_FILES], *targets[MAX_FILES];
 static int nfiles;
 static uint64_t rng = 88172645463325252ULL;
@@ -78,35 +106,78 @@ static void die(const char *what, const char *obj)
 	exit(2);
 }
 
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die("out of memory", "");
+	return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("out of memory", "");
+	return p;
+}
+
+/* The log, mapped: records, each write's bytes right after its record. */
+static void *logmap;
+static size_t logsize;
+
 static void load_log(const char *path)
 {
-	size_t cap = 0;
-	struct wl_rec r;
+	size_t cap = 0, pos = 0;
+	struct stat st;
+	int fd;
 
-	logf = fopen(path, "rb");
-	if (!logf)
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
 		die("cannot open", path);
-	while (fread(&r, sizeof(r), 1, logf) == 1) {
+	logsize = (size_t)st.st_size;
+	if (logsize) {
+		logmap = mmap(NULL, logsize, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (logmap == MAP_FAILED)
+			die("cannot map", path);
+	}
+	close(fd);
+	while (logsize - pos >= sizeof(struct wl_rec)) {
+		struct wl_rec r;
+
+		memcpy(&r, (uint8_t *)logmap + pos, sizeof(r));
+		pos += sizeof(r);
 		if (nevs == cap) {
 			cap = cap ? cap * 2 : 1024;
-			evs = realloc(evs, cap * sizeof(*evs));
-			if (!evs)
-				die("out of memory", path);
+			evs = xrealloc(evs, cap * sizeof(*evs));
 		}
 		evs[nevs].r = r;
-		evs[nevs].data = ftell(logf);
-		if (r.type == 'W' && fseek(logf, (long)r.len, SEEK_CUR))
-			die("truncated log", path);
+		evs[nevs].data = r.type == 'Z' ? NULL : (uint8_t *)logmap + pos;
+		if (r.type == 'W') {
+			if (r.len > logsize - pos)
+				die("truncated log", path);
+			pos += r.len;
+		}
 		if (r.file >= MAX_FILES)
 			die("bad file number in", path);
 		nevs++;
 	}
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n && !*p)
+		p++, n--;
+	return !n;
+}
+
+/* A copy that leaves holes where the source reads as zeros. */
 static void copy_file(const char *from, const char *to)
 {
-	char buf[1 << 16];
+	static uint8_t buf[1 << 16];
 	ssize_t n;
+	off_t off = 0;
 	int in, out;
 
 	unlink(to);
@@ -118,35 +189,16 @@ static void copy_file(const char *from, const char *to)
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (out < 0)
 		die("cannot create", to);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (!all_zero(buf, (size_t)n) &&
+		    pwrite(out, buf, (size_t)n, off) != n)
 			die("cannot write", to);
+		off += n;
+	}
+	if (n < 0 || ftruncate(out, off))
+		die("cannot copy to", to);
 	close(in);
 	close(out);
-}
-
-/* Apply bytes [from, to) of write e to its target file. */
-static void apply(const struct ev *e, uint64_t from, uint64_t to)
-{
-	const char *path = targets[e->r.file];
-	char *buf;
-	int fd;
-
-	if (e->r.file >= nfiles)
-		return;		/* a file the caller does not care about */
-	buf = malloc(to - from ? to - from : 1);
-	if (!buf)
-		die("out of memory", path);
-	if (fseek(logf, e->data + (long)from, SEEK_SET) ||
-	    fread(buf, 1, to - from, logf) != to - from)
-		die("cannot read the log", "");
-	fd = open(path, O_WRONLY | O_CREAT, 0644);
-	if (fd < 0)
-		die("cannot open", path);
-	if (pwrite(fd, buf, to - from, (off_t)(e->r.off + from)) != (ssize_t)(to - from))
-		die("cannot write", path);
-	close(fd);
-	free(buf);
 }
 
 /*
@@ -165,17 +217,8 @@ static void classify(size_t k, bool *durable)
 			all = true;
 		else if (r->type == 'F')
 			flushed[r->file] = true;
-		durable[i] = r->type == 'W' && (all || flushed[r->file]);
+		durable[i] = is_write(r) && (all || flushed[r->file]);
 	}
-}
-
-static int run_check(const char *check, const char *desc)
-{
-	int st;
-
-	setenv("CRASH_STATE", desc, 1);
-	st = system(check);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
 /* The sectors that a later write reached the disk in: a small hash set. */
@@ -190,9 +233,7 @@ static void sset_reset(size_t want)
 		cap *= 2;
 	if (cap > scap) {
 		free(sset);
-		sset = malloc(cap * sizeof(*sset));
-		if (!sset)
-			die("out of memory", "");
+		sset = xmalloc(cap * sizeof(*sset));
 		scap = cap;
 	}
 	memset(sset, 0xff, scap * sizeof(*sset));
@@ -212,15 +253,52 @@ static bool sset_has(uint64_t key, bool add)
 	return false;
 }
 
+/* Bytes [from, to) of write ev, relative to it, reach the disk. */
 struct piece {
 	size_t ev;
 	uint64_t from, to;
 };
 
+static struct piece *pcs;
+static size_t npcs, pcap;
+
+static void add_piece(size_t i, uint64_t lo, uint64_t hi)
+{
+	if (npcs && pcs[npcs - 1].ev == i && pcs[npcs - 1].from == hi) {
+		pcs[npcs - 1].from = lo;	/* sectors are walked up */
+		return;
+	}
+	if (npcs && pcs[npcs - 1].ev == i && pcs[npcs - 1].to == lo) {
+		pcs[npcs - 1].to = hi;
+		return;
+	}
+	if (npcs == pcap) {
+		pcap = pcap ? pcap * 2 : 256;
+		pcs = xrealloc(pcs, pcap * sizeof(*pcs));
+	}
+	pcs[npcs++] = (struct piece){ i, lo, hi };
+}
+
+/* One crash state: crash point k, the pending writes picked (NULL: all),
+ * and a torn write (or SIZE_MAX) cut to [tfrom, tto). */
+struct state {
+	size_t k, torn;
+	uint64_t tfrom, tto;
+	uint8_t *pick;		/* a bit per event; NULL: every pending write */
+	char *desc;
+	uint64_t h[2];		/* the content's hash */
+	size_t first;		/* the first state with the same content */
+	int rc;			/* the check's exit status; -1: not run */
+};
+
+static bool picked(const struct state *s, size_t i)
+{
+	return !s->pick || (s->pick[i / 8] >> (i % 8) & 1);
+}
+
 /*
- * Build one state: durable writes, plus the pending ones whose bit is set
- * in pick (pick NULL: all), plus torn write `torn` (or SIZE_MAX) cut to
- * [tfrom, tto); then check it.
+ * The pieces of state s, in pcs[] (applied from the last to the first,
+ * that is in log order).
  *
  * A disk writes a sector whole, from what the cache held when it was
  * written back: when a later write's part of a sector landed, so did
@@ -230,31 +308,26 @@ struct piece {
  * So the writes are walked from the last, and the bytes of an earlier
  * write in a sector already reached are applied too.
  */
-static int state(size_t k, const bool *durable, const bool *pick, size_t torn,
-		 uint64_t tfrom, uint64_t tto, const char *check,
-		 const char *desc, bool quiet)
+static void pieces(const struct state *st, bool *durable)
 {
-	struct piece *pieces;
-	size_t i, np = 0, cap = 0, nsect = 0;
-	int f, rc;
+	size_t i, nsect = 0;
 
-	for (i = 0; i < k; i++)
-		if (evs[i].r.type == 'W')
+	classify(st->k, durable);
+	for (i = 0; i < st->k; i++)
+		if (is_write(&evs[i].r))
 			nsect += evs[i].r.len / SECTOR + 2;
 	sset_reset(nsect);
-	for (f = 0; f < nfiles; f++)
-		copy_file(bases[f], targets[f]);
-	pieces = NULL;
-	i = k;
+	npcs = 0;
+	i = st->k;
 	while (i-- > 0) {
 		const struct wl_rec *r = &evs[i].r;
 		uint64_t a = 0, b = 0, s, s0, s1;
 
-		if (r->type != 'W' || r->file >= nfiles)
+		if (!is_write(r) || r->file >= nfiles)
 			continue;
-		if (i == torn)
-			a = tfrom, b = tto;
-		else if (durable[i] || !pick || pick[i])
+		if (i == st->torn)
+			a = st->tfrom, b = st->tto;
+		else if (durable[i] || picked(st, i))
 			a = 0, b = r->len;
 		s0 = r->off / SECTOR;
 		s1 = (r->off + r->len + SECTOR - 1) / SECTOR;
@@ -273,42 +346,427 @@ static int state(size_t k, const bool *durable, const bool *pick, size_t torn,
 			}
 			if (!sset_has(key, own) && !own)
 				continue;
-			if (np && pieces[np - 1].ev == i && pieces[np - 1].from == hi) {
-				pieces[np - 1].from = lo;	/* sectors are walked up */
-			} else if (np && pieces[np - 1].ev == i && pieces[np - 1].to == lo) {
-				pieces[np - 1].to = hi;
-			} else {
-				if (np == cap) {
-					cap = cap ? cap * 2 : 256;
-					pieces = realloc(pieces, cap * sizeof(*pieces));
-					if (!pieces)
-						die("out of memory", "");
-				}
-				pieces[np++] = (struct piece){ i, lo, hi };
-			}
+			add_piece(i, lo, hi);
 		}
 	}
-	while (np-- > 0)
-		apply(&evs[pieces[np].ev], pieces[np].from, pieces[np].to);
-	free(pieces);
-	rc = run_check(check, desc);
-	if (rc && !quiet)
-		fprintf(stderr, "crashgen: state failed (check exit %d): %s\n",
-			rc, desc);
-	return rc != 0;
+}
+
+/* Build the state whose pieces are in pcs[] in the targets. */
+static void materialize(void)
+{
+	int fds[MAX_FILES], f;
+	size_t n = npcs;
+
+	for (f = 0; f < nfiles; f++) {
+		copy_file(bases[f], targets[f]);
+		fds[f] = -1;
+	}
+	while (n-- > 0) {
+		const struct ev *e = &evs[pcs[n].ev];
+		uint64_t from = pcs[n].from, to = pcs[n].to;
+
+		f = e->r.file;
+		if (fds[f] < 0)
+			fds[f] = open(targets[f], O_WRONLY | O_CREAT, 0644);
+		if (fds[f] < 0)
+			die("cannot open", targets[f]);
+		if (e->data && pwrite(fds[f], e->data + from, to - from,
+				      (off_t)(e->r.off + from)) != (ssize_t)(to - from))
+			die("cannot write", targets[f]);
+		while (!e->data && from < to) {		/* a range zeroed */
+			static const uint8_t zeros[1 << 16];
+			size_t n = to - from < sizeof(zeros) ? to - from : sizeof(zeros);
+
+			if (pwrite(fds[f], zeros, n, (off_t)(e->r.off + from)) != (ssize_t)n)
+				die("cannot write", targets[f]);
+			from += n;
+		}
+	}
+	for (f = 0; f < nfiles; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+}
+
+/*
+ * The content of a state, for finding the same disk twice: every sector
+ * that a write of the log touches, per file, in one buffer (the base's
+ * bytes, then the state's pieces), and each file's size.
+ */
+struct span {
+	uint64_t from, to;	/* bytes of the file, sector-aligned */
+	size_t at;		/* where they are in the buffer */
+};
+
+static struct span *spans[MAX_FILES];
+static size_t nspans[MAX_FILES];
+static uint8_t *basebuf, *workbuf;
+static size_t bufsize;
+static int64_t basesize[MAX_FILES];	/* -1: absent */
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static void content_setup(void)
+{
+	size_t i, j;
+	int f;
+
+	for (i = 0; i < nevs; i++) {
+		const struct wl_rec *r = &evs[i].r;
+
+		if (!is_write(r) || r->file >= nfiles)
+			continue;
+		f = r->file;
+		spans[f] = xrealloc(spans[f], (nspans[f] + 1) * sizeof(struct span));
+		spans[f][nspans[f]++] = (struct span){
+			r->off / SECTOR * SECTOR,
+			(r->off + r->len + SECTOR - 1) / SECTOR * SECTOR, 0 };
+	}
+	for (f = 0; f < nfiles; f++) {
+		struct stat st;
+		int fd = -1;
+
+		qsort(spans[f], nspans[f], sizeof(struct span), cmp_span);
+		for (i = j = 0; i < nspans[f]; i++) {
+			if (j && spans[f][i].from <= spans[f][j - 1].to) {
+				if (spans[f][i].to > spans[f][j - 1].to)
+					spans[f][j - 1].to = spans[f][i].to;
+			} else {
+				spans[f][j++] = spans[f][i];
+			}
+		}
+		nspans[f] = j;
+		for (i = 0; i < j; i++) {
+			spans[f][i].at = bufsize;
+			bufsize += spans[f][i].to - spans[f][i].from;
+		}
+		basesize[f] = -1;
+		if (strcmp(bases[f], "-")) {
+			fd = open(bases[f], O_RDONLY);
+			if (fd < 0 || fstat(fd, &st))
+				die("cannot open", bases[f]);
+			basesize[f] = st.st_size;
+		}
+		basebuf = xrealloc(basebuf, bufsize);
+		for (i = 0; i < j; i++) {
+			uint8_t *p = basebuf + spans[f][i].at;
+			size_t n = spans[f][i].to - spans[f][i].from;
+			ssize_t got = 0;
+
+			if (fd >= 0)
+				got = pread(fd, p, n, (off_t)spans[f][i].from);
+			if (got < 0)
+				die("cannot read", bases[f]);
+			memset(p + got, 0, n - (size_t)got);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	workbuf = xmalloc(bufsize);
+}
+
+static const struct span *span_of(int f, uint64_t off)
+{
+	size_t lo = 0, hi = nspans[f];
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (spans[f][mid].from <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &spans[f][lo];
+}
+
+static void mix(uint64_t h[2], uint64_t w)
+{
+	h[0] = (h[0] ^ w) * 0x100000001b3ULL;
+	h[1] = ((h[1] + w * 0x9E3779B97F4A7C15ULL) << 31 |
+		(h[1] + w * 0x9E3779B97F4A7C15ULL) >> 33) * 0xC2B2AE3D27D4EB4FULL;
+}
+
+/* The hash of the state whose pieces are in pcs[]. */
+static void content_hash(uint64_t h[2])
+{
+	int64_t size[MAX_FILES];
+	size_t n = npcs, i;
+	int f;
+
+	memcpy(workbuf, basebuf, bufsize);
+	memcpy(size, basesize, sizeof(size));
+	while (n-- > 0) {
+		const struct ev *e = &evs[pcs[n].ev];
+		uint64_t from = e->r.off + pcs[n].from, to = e->r.off + pcs[n].to;
+		const struct span *sp;
+
+		f = e->r.file;
+		sp = span_of(f, from);
+		if (e->data)
+			memcpy(workbuf + sp->at + (from - sp->from),
+			       e->data + pcs[n].from, to - from);
+		else
+			memset(workbuf + sp->at + (from - sp->from), 0, to - from);
+		if ((int64_t)to > size[f])
+			size[f] = (int64_t)to;
+	}
+	h[0] = 0xcbf29ce484222325ULL;
+	h[1] = 0x27D4EB2F165667C5ULL;
+	for (f = 0; f < nfiles; f++)
+		mix(h, (uint64_t)size[f]);
+	for (i = 0; i + 8 <= bufsize; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, workbuf + i, 8);
+		mix(h, w);
+	}
+	for (; i < bufsize; i++)
+		mix(h, workbuf[i]);
+}
+
+static int run_check(const char *check, const char *desc)
+{
+	int st;
+
+	setenv("CRASH_STATE", desc, 1);
+	st = system(check);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* s with every "%j" replaced by job. */
+static char *with_job(const char *s, int job)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(n * 2 + 16), *o = out;
+
+	while (*s) {
+		if (s[0] == '%' && s[1] == 'j') {
+			o += sprintf(o, "%d", job);
+			s += 2;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+static struct state *states;
+static size_t nstates, stcap;
+
+static void add_state(size_t k, const bool *pick, size_t torn, uint64_t tfrom,
+		      uint64_t tto, const char *desc)
+{
+	struct state *s;
+	size_t i;
+
+	if (nstates == stcap) {
+		stcap = stcap ? stcap * 2 : 256;
+		states = xrealloc(states, stcap * sizeof(*states));
+	}
+	s = &states[nstates++];
+	*s = (struct state){ .k = k, .torn = torn, .tfrom = tfrom, .tto = tto,
+			     .rc = -1 };
+	if (pick) {
+		s->pick = calloc(nevs / 8 + 1, 1);
+		if (!s->pick)
+			die("out of memory", "");
+		for (i = 0; i < k; i++)
+			if (pick[i])
+				s->pick[i / 8] |= (uint8_t)(1 << (i % 8));
+	}
+	s->desc = strdup(desc);
+	if (!s->desc)
+		die("out of memory", "");
+}
+
+/* Every state of every crash point, in order. */
+static size_t enumerate(unsigned long nsub, unsigned long ntorn, bool *durable,
+			bool *pick)
+{
+	size_t k, i, j, npoints = 0, *pend = xmalloc((nevs + 1) * sizeof(size_t));
+	char desc[256];
+
+	for (k = 0; k <= nevs; k++) {
+		size_t npend = 0;
+		unsigned long s;
+
+		/* Crash points: before each barrier, and the end. */
+		if (k < nevs && evs[k].r.type != 'F' && evs[k].r.type != 'S')
+			continue;
+		npoints++;
+		classify(k, durable);
+		for (i = 0; i < k; i++)
+			if (is_write(&evs[i].r) && !durable[i] &&
+			    evs[i].r.file < nfiles)
+				pend[npend++] = i;
+
+		memset(pick, 0, nevs + 1);
+		snprintf(desc, sizeof(desc), "event %zu: none of %zu pending",
+			 k, npend);
+		add_state(k, pick, SIZE_MAX, 0, 0, desc);
+		if (!npend)
+			continue;
+		snprintf(desc, sizeof(desc), "event %zu: all %zu pending", k, npend);
+		add_state(k, NULL, SIZE_MAX, 0, 0, desc);
+		for (s = 0; npend > 1 && s < nsub; s++) {
+			size_t taken = 0;
+
+			memset(pick, 0, nevs + 1);
+			for (j = 0; j < npend; j++)
+				taken += pick[pend[j]] = rnd() & 1;
+			snprintf(desc, sizeof(desc), "event %zu: random subset %lu (%zu of %zu pending)",
+				 k, s, taken, npend);
+			add_state(k, pick, SIZE_MAX, 0, 0, desc);
+		}
+		for (s = 0; s < ntorn; s++) {
+			size_t t = pend[rnd() % npend];
+			uint64_t len = evs[t].r.len, sectors = len / SECTOR, cut;
+			bool prefix = rnd() & 1;
+
+			if (sectors < 2)
+				continue;	/* nothing to tear */
+			cut = (1 + rnd() % (sectors - 1)) * SECTOR;
+			memset(pick, 0, nevs + 1);
+			for (j = 0; j < npend; j++)
+				pick[pend[j]] = rnd() & 1;
+			pick[t] = false;
+			snprintf(desc, sizeof(desc), "event %zu: torn write %zu (file %u, offset %" PRIu64
+				 ", %" PRIu64 " bytes): %s %" PRIu64 " bytes, with a random subset",
+				 k, t, evs[t].r.file, evs[t].r.off, len,
+				 prefix ? "prefix" : "suffix", prefix ? cut : len - cut);
+			add_state(k, pick, t, prefix ? 0 : cut, prefix ? cut : len, desc);
+		}
+	}
+	free(pend);
+	return npoints;
+}
+
+/* A simple open-addressing table from content hash to first state. */
+static size_t *seen;
+static size_t seencap;
+
+static size_t first_with(size_t idx)
+{
+	const uint64_t *h = states[idx].h;
+	size_t at = (size_t)h[0] & (seencap - 1);
+
+	while (seen[at] != SIZE_MAX) {
+		const uint64_t *o = states[seen[at]].h;
+
+		if (o[0] == h[0] && o[1] == h[1])
+			return seen[at];
+		at = (at + 1) & (seencap - 1);
+	}
+	seen[at] = idx;
+	return idx;
+}
+
+/* Check the distinct states d (counted among distinct ones) with
+ * d % jobs == job; report "index rc" records on fd (or set rc). */
+static void check_share(const char *check, int job, int jobs, int fd,
+			bool *durable, bool quiet)
+{
+	size_t i, d = 0;
+
+	for (i = 0; i < nstates; i++) {
+		struct state *s = &states[i];
+		int rc;
+
+		if (s->first != i)
+			continue;
+		if (d++ % (size_t)jobs != (size_t)job)
+			continue;
+		pieces(s, durable);
+		materialize();
+		rc = run_check(check, s->desc);
+		if (rc && rc != NOTED && !quiet)
+			fprintf(stderr, "crashgen: state failed (check exit %d): %s\n",
+				rc, s->desc);
+		if (fd < 0) {
+			s->rc = rc;
+		} else {
+			uint64_t rec[2] = { i, (uint64_t)rc };
+
+			if (write(fd, rec, sizeof(rec)) != sizeof(rec))
+				die("cannot report", "to the parent");
+		}
+	}
+}
+
+static void check_all(const char *check, int jobs, bool *durable, bool quiet)
+{
+	const char *tpl[MAX_FILES];
+	pid_t pids[MAX_JOBS];
+	uint64_t rec[2];
+	int p[2], j, f;
+	char num[16];
+
+	if (jobs <= 1) {
+		setenv("CRASH_JOB", "0", 1);
+		check_share(check, 0, 1, -1, durable, quiet);
+		return;
+	}
+	memcpy(tpl, targets, sizeof(tpl));
+	if (pipe(p))
+		die("cannot make a pipe", "");
+	fflush(NULL);
+	for (j = 0; j < jobs; j++) {
+		pids[j] = fork();
+		if (pids[j] < 0)
+			die("cannot fork", "");
+		if (pids[j] == 0) {
+			close(p[0]);
+			for (f = 0; f < nfiles; f++)
+				targets[f] = with_job(tpl[f], j);
+			snprintf(num, sizeof(num), "%d", j);
+			setenv("CRASH_JOB", num, 1);
+			check_share(with_job(check, j), j, jobs, p[1], durable, quiet);
+			fflush(NULL);
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n = read(p[0], rec, sizeof(rec));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(rec))
+			break;
+		if (rec[0] < nstates)
+			states[rec[0]].rc = (int)rec[1];
+	}
+	close(p[0]);
+	for (j = 0; j < jobs; j++)
+		while (waitpid(pids[j], NULL, 0) < 0 && errno == EINTR)
+			;
+	for (j = 0; j < jobs; j++)	/* each job's own files */
+		for (f = 0; f < nfiles; f++) {
+			char *t = with_job(tpl[f], j);
+
+			if (strcmp(t, tpl[f]))
+				unlink(t);
+			free(t);
+		}
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long nsub = 4, ntorn = 4;
-	bool quiet = false;
-	unsigned long tried = 0, failed = 0;
+	unsigned long failed = 0, noted = 0, distinct = 0;
+	bool quiet = false, every = false;
 	const char *check;
 	bool *durable, *pick;
-	size_t k, i, npoints = 0;
-	int opt;
+	size_t i, npoints;
+	int opt, jobs = 1;
 
-	while ((opt = getopt(argc, argv, "n:m:s:q")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:s:j:aq")) != -1) {
 		switch (opt) {
 		case 'n':
 			nsub = strtoul(optarg, NULL, 10);
@@ -318,6 +776,14 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			rng = strtoull(optarg, NULL, 10) * 2654435761ULL + 1;
+			break;
+		case 'j':
+			jobs = atoi(optarg);
+			if (jobs < 1 || jobs > MAX_JOBS)
+				goto usage;
+			break;
+		case 'a':
+			every = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -334,85 +800,64 @@ int main(int argc, char **argv)
 		bases[nfiles] = argv[i];
 		targets[nfiles++] = argv[i + 1];
 	}
-	durable = calloc(nevs + 1, sizeof(*durable));
-	pick = calloc(nevs + 1, sizeof(*pick));
-	if (!durable || !pick)
-		die("out of memory", "");
+	durable = xmalloc((nevs + 1) * sizeof(*durable));
+	pick = xmalloc((nevs + 1) * sizeof(*pick));
 
-	for (k = 0; k <= nevs; k++) {
-		size_t pending[4096], npend = 0, j;
-		size_t *pend = pending;
-		char desc[256];
-		unsigned long s;
-
-		/* Crash points: before each barrier, and the end. */
-		if (k < nevs && evs[k].r.type != 'F' && evs[k].r.type != 'S')
-			continue;
-		npoints++;
-		classify(k, durable);
-		for (i = 0; i < k; i++)
-			npend += evs[i].r.type == 'W' && !durable[i] &&
-				 evs[i].r.file < nfiles;
-		if (npend > sizeof(pending) / sizeof(pending[0]))
-			pend = malloc(npend * sizeof(*pend));
-		if (!pend)
-			die("out of memory", "");
-		npend = 0;
-		for (i = 0; i < k; i++)
-			if (evs[i].r.type == 'W' && !durable[i] &&
-			    evs[i].r.file < nfiles)
-				pend[npend++] = i;
-
-		snprintf(desc, sizeof(desc), "event %zu: none of %zu pending",
-			 k, npend);
-		memset(pick, 0, nevs + 1);
-		tried++;
-		failed += state(k, durable, pick, SIZE_MAX, 0, 0, check, desc, quiet);
-		if (!npend)
-			goto next;
-		snprintf(desc, sizeof(desc), "event %zu: all %zu pending", k, npend);
-		tried++;
-		failed += state(k, durable, NULL, SIZE_MAX, 0, 0, check, desc, quiet);
-		for (s = 0; npend > 1 && s < nsub; s++) {
-			size_t taken = 0;
-
-			memset(pick, 0, nevs + 1);
-			for (j = 0; j < npend; j++)
-				taken += pick[pend[j]] = rnd() & 1;
-			snprintf(desc, sizeof(desc), "event %zu: random subset %lu (%zu of %zu pending)",
-				 k, s, taken, npend);
-			tried++;
-			failed += state(k, durable, pick, SIZE_MAX, 0, 0, check, desc, quiet);
-		}
-		for (s = 0; s < ntorn; s++) {
-			size_t t = pend[rnd() % npend];
-			uint64_t len = evs[t].r.len, sectors = len / SECTOR, cut;
-			bool prefix = rnd() & 1;
-
-			if (sectors < 2)
-				continue;	/* nothing to tear */
-			cut = (1 + rnd() % (sectors - 1)) * SECTOR;
-			memset(pick, 0, nevs + 1);
-			for (j = 0; j < npend; j++)
-				pick[pend[j]] = rnd() & 1;
-			snprintf(desc, sizeof(desc), "event %zu: torn write %zu (file %u, offset %" PRIu64
-				 ", %" PRIu64 " bytes): %s %" PRIu64 " bytes, with a random subset",
-				 k, t, evs[t].r.file, evs[t].r.off, len,
-				 prefix ? "prefix" : "suffix", prefix ? cut : len - cut);
-			tried++;
-			failed += state(k, durable, pick, t, prefix ? 0 : cut,
-					prefix ? cut : len, check, desc, quiet);
-		}
-next:
-		if (pend != pending)
-			free(pend);
+	npoints = enumerate(nsub, ntorn, durable, pick);
+	content_setup();
+	seencap = 64;
+	while (seencap < nstates * 2)
+		seencap *= 2;
+	seen = xmalloc(seencap * sizeof(*seen));
+	memset(seen, 0xff, seencap * sizeof(*seen));
+	for (i = 0; i < nstates; i++) {
+		pieces(&states[i], durable);
+		content_hash(states[i].h);
+		states[i].first = every ? i : first_with(i);
+		distinct += states[i].first == i;
 	}
-	printf("crash states: %lu tried, %lu failed (%zu crash points, %zu events)\n",
-	       tried, failed, npoints, nevs);
+	check_all(check, jobs, durable, quiet);
+
+	for (i = 0; i < nstates; i++) {
+		const struct state *s = &states[i], *o = &states[s->first];
+		int rc = o->rc;
+
+		if (rc == -1) {
+			if (s->first == i)
+				fprintf(stderr, "crashgen: state not checked (a job died): %s\n",
+					s->desc);
+			rc = 128;
+		}
+		if (rc == NOTED)
+			noted++;
+		else if (rc) {
+			failed++;
+			if (s->first != i && !quiet)
+				fprintf(stderr, "crashgen: state failed (check exit %d): %s"
+					" (the same disk as %s)\n", rc, s->desc, o->desc);
+		}
+	}
+	printf("crash states: %zu tried, %lu failed, %lu noted (%lu distinct checked, %zu crash points, %zu events)\n",
+	       nstates, failed, noted, distinct, npoints, nevs);
+	for (i = 0; i < nstates; i++) {
+		free(states[i].pick);
+		free(states[i].desc);
+	}
+	free(states);
+	free(seen);
 	free(durable);
 	free(pick);
+	free(pcs);
+	free(sset);
+	free(basebuf);
+	free(workbuf);
+	for (i = 0; i < MAX_FILES; i++)
+		free(spans[i]);
+	free(evs);
+	if (logsize)
+		munmap(logmap, logsize);
 	return failed ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: crashgen [-n N] [-m M] [-s SEED] [-q] LOG CHECK BASE TARGET...\n");
+	fprintf(stderr, "usage: crashgen [-n N] [-m M] [-s SEED] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET...\n");
 	return 2;
 }

@@ -17,6 +17,9 @@
  *                   uint64_t off; uint64_t len; }   then len bytes for 'W'
  *
  *   'W' a write of len bytes at off that returned (the bytes written)
+ *   'Z' fallocate() zeroing len bytes at off (FALLOC_FL_ZERO_RANGE or
+ *       FALLOC_FL_PUNCH_HOLE, as libext2fs zeroes a new journal): a write
+ *       of zeros, logged without its bytes
  *   'F' fsync or fdatasync of the file, logged before the call: every
  *       write logged before it is durable once it returns, nothing after
  *   'S' sync(): the same for every file
@@ -239,6 +242,43 @@ ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int fl)
 	WRITE_AT(real(fd, iov, cnt, off, fl), fd, iov, cnt,
 		 off == -1 ? lseek(fd, 0, SEEK_CUR) : off);
 }
+
+#if defined(FALLOC_FL_ZERO_RANGE) || defined(FALLOC_FL_PUNCH_HOLE)
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_ZERO_RANGE 0
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0
+#endif
+/* An fallocate that zeroes a range is logged as a write of zeros. */
+#define ZERO_AT(call, fd, mode, off, len)				\
+	do {								\
+		int f_;							\
+		int r_;							\
+		if (nfiles < 0)						\
+			load();						\
+		pthread_mutex_lock(&lock);				\
+		f_ = file_of(fd);					\
+		r_ = call;						\
+		if (r_ == 0 && f_ >= 0 && len > 0 &&			\
+		    ((mode) & (FALLOC_FL_ZERO_RANGE | FALLOC_FL_PUNCH_HOLE))) \
+			log_rec('Z', f_, (uint64_t)(off), (uint64_t)(len), NULL, 0); \
+		pthread_mutex_unlock(&lock);				\
+		return r_;						\
+	} while (0)
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	REAL(int, fallocate, (int, int, off_t, off_t));
+	ZERO_AT(real(fd, mode, off, len), fd, mode, off, len);
+}
+
+int fallocate64(int fd, int mode, off64_t off, off64_t len)
+{
+	REAL(int, fallocate64, (int, int, off64_t, off64_t));
+	ZERO_AT(real(fd, mode, off, len), fd, mode, off, len);
+}
+#endif
 
 /* A barrier is logged before the call: writes that finish while it runs
  * are not covered by it. */

@@ -186,8 +186,10 @@ static errcode_t check_journal_inode(ext2_filsys fs, struct ext2_inode *inode)
 	return err;
 }
 
-errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk)
+errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk,
+			      bool sb_torn)
 {
+	bool has = ext2fs_has_feature_journal(fs->super);
 	struct ext2_inode inode;
 	struct walk w;
 	errcode_t err;
@@ -199,13 +201,17 @@ errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk)
 		err = walk_journal(fs, +1, &w);
 	if (err)
 		return err;
-	/* The primary superblock is written last: its count is the old one. */
+	/*
+	 * The primary superblock is written last: its count is the old one
+	 * (its first sector, which has_journal is in: torn, it may be new).
+	 */
 	err = recount(fs, &w, true);
 	ext2fs_free_mem(&w.touched);
 	if (err)
 		return err;
-	ext2fs_free_blocks_count_add(fs->super,
-				     -(blk64_t)EXT2FS_NUM_B2C(fs, w.blocks));
+	if (!has)
+		ext2fs_free_blocks_count_add(fs->super,
+				-(blk64_t)EXT2FS_NUM_B2C(fs, w.blocks));
 	/* What ext2fs_add_journal_inode3() sets in the superblock. */
 	memcpy(fs->super->s_jnl_blocks, inode.i_block, EXT2_N_BLOCKS * 4);
 	fs->super->s_jnl_blocks[15] = inode.i_size_high;
@@ -215,7 +221,8 @@ errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk)
 	fs->super->s_journal_dev = 0;
 	memset(fs->super->s_journal_uuid, 0, sizeof(fs->super->s_journal_uuid));
 	ext2fs_set_feature_journal(fs->super);
-	if (fs->super->s_overhead_clusters)
+	/* The second sector is the old one, unless torn with the first old. */
+	if (fs->super->s_overhead_clusters && has == sb_torn)
 		fs->super->s_overhead_clusters +=
 			EXT2FS_NUM_B2C(fs, EXT2_I_SIZE(&inode) / fs->blocksize);
 	mk->params.num_journal_blocks = EXT2_I_SIZE(&inode) / fs->blocksize;
@@ -244,7 +251,7 @@ static int release_block(ext2_filsys fs, blk64_t *blocknr,
 }
 
 errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed,
-			      bool bitmap_csum_bad)
+			      bool bitmap_csum_bad, bool sb_torn)
 {
 	bool has = ext2fs_has_feature_journal(fs->super);
 	struct ext2_inode inode;
@@ -260,6 +267,8 @@ errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed,
 	clusters = EXT2FS_NUM_B2C(fs, EXT2_I_SIZE(&inode) / fs->blocksize);
 	if (has && !w.unmarked && bitmap_csum_bad) {
 		err = EXT2_ET_BLOCK_BITMAP_CSUM_INVALID;	/* not a cut */
+	} else if (has && !w.unmarked && sb_torn) {
+		err = EXT2_ET_SB_CSUM_INVALID;			/* not a cut */
 	} else if (has && !w.unmarked) {
 		/* Uninterrupted: tune2fs's arithmetic, block by block. */
 		err = ext2fs_block_iterate3(fs, EXT2_JOURNAL_INO,
@@ -290,10 +299,14 @@ errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed,
 	err = ext2fs_write_inode(fs, EXT2_JOURNAL_INO, &inode);
 	if (err)
 		return err;
+	/*
+	 * The journal's length is no longer overhead (as tune2fs), unless
+	 * the second sector of the superblock, where that count is, is the
+	 * new one: torn with has_journal (first sector) still set.
+	 */
+	if (has != sb_torn && fs->super->s_overhead_clusters >= clusters)
+		fs->super->s_overhead_clusters -= clusters;
 	if (has) {
-		/* The journal's length is no longer overhead (as tune2fs). */
-		if (fs->super->s_overhead_clusters >= clusters)
-			fs->super->s_overhead_clusters -= clusters;
 		fs->super->s_journal_inum = 0;
 		memset(fs->super->s_jnl_blocks, 0,
 		       sizeof(fs->super->s_jnl_blocks));
@@ -486,6 +499,15 @@ errcode_t jbd_change_open(const char *path, int flags, struct jbd_change *c)
 			      unix_io_manager, flags & JBD_CHANGE_DRY);
 	err = ext2fs_open2(path, NULL, fsflags, 0, 0, jbd_stage_io_manager,
 			   &c->fs);
+	if (err == EXT2_ET_SB_CSUM_INVALID) {
+		/* Perhaps torn by a cut: the caller decides (see mkjournal.h). */
+		c->sb_torn = true;
+		err = ext2fs_open2(path, NULL,
+				   fsflags | EXT2_FLAG_IGNORE_CSUM_ERRORS, 0, 0,
+				   jbd_stage_io_manager, &c->fs);
+		if (!err)
+			c->fs->flags &= ~EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	}
 	if (err)
 		return err;
 	/*

@@ -31,6 +31,7 @@ struct jbd_mkjournal {
 struct jbd_change {
 	ext2_filsys fs;
 	bool bitmap_csum_bad;		/* bitmaps read ignoring their checksums */
+	bool sb_torn;			/* primary superblock's checksum bad */
 	struct jbd_stage_plan plan;
 	blk64_t *bitmaps;
 	ext2fs_block_bitmap free_map;
@@ -39,7 +40,22 @@ struct jbd_change {
 #define JBD_CHANGE_UNDO		0x1	/* through the undo file set */
 #define JBD_CHANGE_DRY		0x2	/* read-only; every write dropped */
 
-/* Open (and read the bitmaps of) path for a change. */
+/*
+ * Open (and read the bitmaps of) path for a change.
+ *
+ * A power cut while the primary superblock (1024 bytes, two 512-byte
+ * sectors) is written can leave one sector old and the other new: with
+ * metadata_csum, a checksum that matches neither, and on a filesystem of
+ * one group no backup to fall back to.  create and remove change the
+ * first sector (has_journal, the journal fields, the free count) and the
+ * second (s_overhead_clusters, the checksum), so a torn superblock holds
+ * the new first sector and the old second one, or the reverse: the
+ * second sector is new exactly when has_journal says the first is old.
+ * Such a superblock is opened anyway (sb_torn set), and the command
+ * finishes only where the rest of the image shows a cut create or remove
+ * (a complete journal in inode 8, journal blocks already free); it
+ * refuses otherwise.
+ */
 errcode_t jbd_change_open(const char *path, int flags, struct jbd_change *c);
 
 /* Set the write order: create's, or remove's (also for detaching). */
@@ -62,9 +78,11 @@ errcode_t jbd_journal_extent(ext2_filsys fs, blk64_t *first, blk64_t *nblocks);
  * has no journal, inode 8 holds a complete one.  Marks its blocks, recounts
  * the groups they are in and sets the superblock as
  * ext2fs_add_journal_inode3() does.  JBD_ET_INODE_IN_USE when inode 8 is
- * not a journal.
+ * not a journal.  sb_torn: the primary superblock is a torn write (see
+ * jbd_change_open()), has_journal set or not.
  */
-errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk);
+errcode_t jbd_mkjournal_adopt(ext2_filsys fs, struct jbd_mkjournal *mk,
+			      bool sb_torn);
 
 /*
  * Size the journal as tune2fs's figure_journal_size() does: the default of
@@ -89,9 +107,11 @@ errcode_t jbd_mkjournal_internal(ext2_filsys fs, struct jbd_mkjournal *mk);
  * the bitmap, or inode 8 in use without has_journal.  bitmap_csum_bad:
  * the bitmaps had bad checksums, which only a cut explains: refused
  * (EXT2_ET_BLOCK_BITMAP_CSUM_INVALID) when nothing else shows a cut.
+ * sb_torn: the primary superblock is a torn write (see jbd_change_open()):
+ * refused (EXT2_ET_SB_CSUM_INVALID) when nothing else shows a cut.
  */
 errcode_t jbd_remove_internal(ext2_filsys fs, blk64_t *ret_freed,
-			      bool bitmap_csum_bad);
+			      bool bitmap_csum_bad, bool sb_torn);
 
 /* Clear the filesystem's side of an external journal. */
 void jbd_detach_external(ext2_filsys fs);

@@ -8,12 +8,13 @@
 # for REVOKES blocks: the PER blocks of the transaction before it, and
 # (REVOKES > PER) blocks of groups 14 on that no transaction logs, each
 # revoked once, so that the records grow while the replay stays the same.
+# SIZE (default 4G) makes the filesystem larger, for more revoked blocks.
 set -eu
-out=$1 ntrans=$2 per=$3 revokes=${4:-0}
+out=$1 ntrans=$2 per=$3 revokes=${4:-0} size=${SIZE:-4G}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -f "$out"
-mke2fs -q -F -t ext4 -b 4096 -J size=1024 -E lazy_itable_init=1 "$out" 4G >/dev/null 2>&1
+mke2fs -q -F -t ext4 -b 4096 -J size=1024 -E lazy_itable_init=1 "$out" "$size" >/dev/null 2>&1
 head -c $((per * 4096)) /dev/urandom > "$tmp/data"
 groups=(2 4 6 8 10 11 12 13)
 cmds=$tmp/cmds

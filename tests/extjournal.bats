@@ -66,3 +66,16 @@ teardown() {
 null" ]
 	[ -n "$devno" ]
 }
+
+@test "extjournal: found by device number only (no device has the UUID): the message says so" {
+	losetup -d "$JDEV"
+	# s_journal_dev names a loop device that holds no journal (e2fsck's second way)
+	head -c 4M /dev/zero >"$BATS_TEST_TMPDIR/zero.img"
+	other=$(attach "$BATS_TEST_TMPDIR/zero.img")
+	devno=$(printf '0x%x' $(( $(stat -c '0x%t' "$other") << 8 | $(stat -c '0x%T' "$other") )))
+	debugfs -w -R "ssv journal_dev $devno" "$IMG" 2>/dev/null
+	run -8 --separate-stderr jbdctl replay "$IMG"
+	[[ "$stderr" == "jbdctl: "*" while opening journal '$other' (device number $(printf '0x%04x' "$devno"), as no device has UUID=$JUUID) of '$IMG'" ]]
+	e2fsck -n "$IMG" >/dev/null 2>&1 && return 1
+	dumpe2fs -h "$IMG" 2>/dev/null | grep -q needs_recovery
+}

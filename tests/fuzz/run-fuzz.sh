@@ -10,9 +10,9 @@ fuzzer=$1 work=$2 seconds=$3 runs=$4
 shift 4
 log=$work/fuzz.log
 # A small quarantine: with ASan's 256 MiB one every allocation of a run
-# lands on fresh pages (most of a run's time went to page faults); 16 MiB
-# still holds the frees of the last few dozen runs for use-after-free.
-ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
+# lands on fresh pages (most of a run's time went to page faults); 4 MiB
+# still holds the frees of the last ten runs or so for use-after-free.
+ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=4}
 export ASAN_OPTIONS
 start=$(date +%s)
 "$fuzzer" -max_total_time="$seconds" ${runs:+-runs=$runs} \

@@ -28,3 +28,12 @@ setup() {
 	[[ "$output" != *needs_recovery* ]]
 	[[ "$output" == *"Journal start:            0"* ]]
 }
+
+@test "fuzz: the target sees a replay that writes into the journal" {
+	# What tests/mutate.bats checks of every replay, the target checks of
+	# every input: a write into a journal block other than the superblock
+	# is a finding (abort), here made on purpose.
+	JBDCTL_FUZZ_POKE_JOURNAL=1 run "$FUZZ_RUN_ONE" "$TOP_SRCDIR/tests/fuzz/regress/seed-revoke"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"writes into the journal or past the image end"* ]]
+}

@@ -554,8 +554,21 @@ errcode_t jbd_diff_dir(ext2_filsys fs, const uint8_t *old, const uint8_t *new,
 	size_t on = 0, nn = 0, i, k;
 	errcode_t err = 0;
 
-	if (!read_entries(fs, new, &ne, &nn, &err))
-		return err ? err : jbd_diff_bytes(old, new, fs->blocksize, 0, dec);
+	if (!read_entries(fs, new, &ne, &nn, &err)) {
+		struct jbd_change *c;
+
+		if (err)
+			return err;
+		if (old)
+			return jbd_diff_bytes(old, new, fs->blocksize, 0, dec);
+		/* Not a directory block, and no old copy to compare: all of it. */
+		c = jbd_dec_add(dec, JBD_CH_BYTES);
+		if (!c)
+			return EXT2_ET_NO_MEMORY;
+		c->start = 0;
+		c->end = fs->blocksize;
+		return 0;
+	}
 	if (old && !read_entries(fs, old, &oe, &on, &err) && err)
 		goto out;
 	/* Same name: unchanged, or its inode changed. */

@@ -192,7 +192,7 @@ errcode_t jbd_home_open(struct jbd_journal *j, int flags,
 		return EXT2_ET_NO_MEMORY;
 	w->j = j;
 	w->bs = j->fs->blocksize;
-	w->run = RUN_BYTES / w->bs;
+	w->run = jbd_buffer_blocks(RUN_BYTES, w->bs);
 	w->fd = -1;
 	for (i = 0; i < NBUF; i++) {
 		void *p;

@@ -408,6 +408,26 @@ void jbd_set_io_manager(io_manager mgr)
 	fs_io_manager = mgr;
 }
 
+/* 0: buffers have their own sizes. */
+static size_t buffer_limit;
+
+void jbd_set_buffer_limit(size_t bytes)
+{
+	buffer_limit = bytes;
+}
+
+uint32_t jbd_buffer_blocks(size_t bytes, uint32_t blocksize)
+{
+	size_t n;
+
+	if (buffer_limit && bytes > buffer_limit)
+		bytes = buffer_limit;
+	n = bytes / blocksize;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	return n ? (uint32_t)n : 1;
+}
+
 errcode_t jbd_set_undo_file(const char *path)
 {
 	static char *undo_path;	/* the undo manager keeps the pointer */

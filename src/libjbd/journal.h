@@ -74,6 +74,18 @@ struct jbd_journal {
  * the fuzz target reads an image in memory.
  */
 void jbd_set_io_manager(io_manager mgr);
+
+/*
+ * The largest buffer libjbd allocates for a run of blocks: a
+ * descriptor's data (4 MiB), the whole-area read-ahead and the home
+ * writer's runs (1 MiB each) each hold min(their size, this limit), and
+ * at least one block.  Default: no limit below their own sizes.  The
+ * fuzz target lowers it: under ASan every allocation above 128 KiB is an
+ * mmap and an munmap, which cost more than the rest of a run.
+ */
+void jbd_set_buffer_limit(size_t bytes);
+/* Blocks of blocksize bytes a buffer meant for `bytes` holds (>= 1). */
+uint32_t jbd_buffer_blocks(size_t bytes, uint32_t blocksize);
 #define JBD_OPEN_EXCL	0x8	/* exclusive (O_EXCL): refused while mounted
 				   or held by another exclusive writer */
 

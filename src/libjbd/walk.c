@@ -87,15 +87,10 @@ struct jbd_walk {
 #define DATA_BYTES	(4U << 20)
 #define AHEAD_BYTES	(1U << 20)
 
-static unsigned int blocks_in(uint32_t bytes, uint32_t bs)
-{
-	return bytes / bs ? bytes / bs : 1;
-}
-
 /* Blocks per read-ahead: 256, fewer when they are larger than 4 KiB. */
 static unsigned int ahead_blocks(const struct jbd_walk *w)
 {
-	unsigned int n = blocks_in(AHEAD_BYTES, w->bs);
+	unsigned int n = jbd_buffer_blocks(AHEAD_BYTES, w->bs);
 
 	return n > 256 ? 256 : n;
 }
@@ -151,7 +146,7 @@ errcode_t jbd_walk_begin(struct jbd_journal *j,
 	w->v1_crc = ~0U;
 	w->block = malloc(w->bs);
 	w->tags = calloc(w->max_tags, sizeof(*w->tags));
-	w->data_tags = blocks_in(DATA_BYTES, w->bs);
+	w->data_tags = jbd_buffer_blocks(DATA_BYTES, w->bs);
 	if (w->data_tags > w->max_tags)
 		w->data_tags = w->max_tags;
 	if (w->flags & JBD_WALK_READ_DATA)

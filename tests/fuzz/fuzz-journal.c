@@ -7,12 +7,15 @@
  * an io manager of our own (memio.c): a run costs what it reads and
  * writes, and the bytes it changed are put back before the next one.
  * Each run does what logdump, logdump -O, verify and replay do with the
- * mutant, replay included.  With $JBDCTL_FUZZ_OUT set, the image as the
+ * mutant, replay included, and checks what tests/mutate.bats checks of
+ * a replay: it writes nothing into the journal but its superblock, and
+ * nothing past the image end (a finding: abort()).  With $JBDCTL_FUZZ_OUT set, the image as the
  * last run left it is written there.  Built with -fsanitize=fuzzer for
  * libFuzzer, or with tests/fuzz/run-one.c for AFL++ and for the
  * regression test that replays every saved input.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +33,55 @@
 #include "walk.h"
 
 #define MAX_BLOCKS	64
+/*
+ * Buffers of 16 KiB: ASan maps and unmaps every allocation above 128 KiB
+ * (the 1 MiB home-writer runs, the whole-area read-ahead), and with 16
+ * 1 KiB blocks a run, descriptors of up to 63 tags and replays of a few
+ * dozen blocks cross the buffer boundaries that only 4 MiB of data
+ * crosses for real.
+ */
+#define BUFFER_LIMIT	(16 * 1024)
 #define IMAGE_NAME	"memory"
 
 static uint8_t *base, *work;
 static size_t base_len;
 static uint32_t blocksize;
 static off_t block_off[MAX_BLOCKS];	/* where journal block i lives */
+/* $JBDCTL_FUZZ_POKE_JOURNAL: each run writes into journal block 3, to
+ * show that the check of replay's writes sees one (tests/fuzz.bats). */
+static bool poke_journal;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void die(const char *what);
+
+static int cmp_off(const void *a, const void *b)
+{
+	off_t x = *(const off_t *)a, y = *(const off_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Replay may write journal block 0 (the superblock) and no other. */
+static void forbid_journal(struct jbd_journal *j)
+{
+	off_t *offs = malloc(j->nblocks * sizeof(*offs));
+	blk64_t pblk;
+	uint32_t i;
+
+	if (!offs)
+		die("out of memory");
+	for (i = 1; i < j->nblocks; i++) {
+		if (jbd_journal_pblk(j, i, &pblk))
+			die("the base journal has a hole");
+		offs[i - 1] = (off_t)pblk * blocksize;
+	}
+	qsort(offs, j->nblocks - 1, sizeof(*offs), cmp_off);
+	for (i = 0; i + 1 < j->nblocks; i++)
+		memio_forbid((uint64_t)offs[i], blocksize);
+	free(offs);
+}
 
 static void die(const char *what)
 {
@@ -71,6 +114,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memcpy(work, base, base_len);
 	memio_set_image(work, base, base_len);
 	jbd_set_io_manager(memio_manager);
+	jbd_set_buffer_limit(BUFFER_LIMIT);
 	if (jbd_open(IMAGE_NAME, NULL, 0, &j) || j->sb_error)
 		die("the base image has no usable journal");
 	blocksize = j->blocksize;
@@ -79,6 +123,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			die("the base journal is too short");
 		block_off[i] = (off_t)pblk * blocksize;
 	}
+	forbid_journal(j);
+	poke_journal = getenv("JBDCTL_FUZZ_POKE_JOURNAL") != NULL;
 	jbd_close(j);
 	return 0;
 }
@@ -98,7 +144,16 @@ static void save_image(void)
 
 static void walk_all(struct jbd_journal *j, unsigned int flags)
 {
-	struct jbd_walk_opts opts = { .flags = flags };
+	/*
+	 * logdump -O walks the whole area; here only its first 2 * MAX_BLOCKS
+	 * blocks from s_first: past the input lie the base image's blocks,
+	 * the same for every input (1,024 blocks read per run for nothing).
+	 */
+	struct jbd_walk_opts opts = {
+		.flags = flags,
+		.area_start = j->sb.first,
+		.area_len = 2 * MAX_BLOCKS,
+	};
 	struct jbd_walk *w;
 	struct jbd_event ev;
 
@@ -149,7 +204,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			jbd_recover_finish(j, &r, 0, time(NULL));
 		jbd_recovery_free(&r);
 	}
+	if (poke_journal && j->fs)
+		io_channel_write_blk64(j->fs->io, (unsigned long long)
+				       (block_off[3] / blocksize), 1, base);
 	jbd_close(j);
 	save_image();
+	if (memio_bad_writes(&bad)) {
+		fprintf(stderr, "fuzz-journal: %lu writes into the journal or "
+			"past the image end, the first at byte %llu\n",
+			memio_bad_writes(NULL), (unsigned long long)bad);
+		abort();
+	}
 	return 0;
 }

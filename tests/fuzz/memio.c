@@ -21,6 +21,10 @@ static const uint8_t *pristine;
 static uint64_t image_len;
 static struct range *dirty;
 static size_t ndirty, cap_dirty;
+static struct range *forbidden;	/* sorted, apart */
+static size_t nforbidden;
+static unsigned long nbad;
+static uint64_t first_bad;
 
 void memio_set_image(uint8_t *img, const uint8_t *orig, uint64_t len)
 {
@@ -52,6 +56,54 @@ void memio_reset(void)
 	for (i = 0; i < ndirty; i++)
 		memcpy(image + dirty[i].off, pristine + dirty[i].off, dirty[i].len);
 	ndirty = 0;
+	nbad = 0;
+}
+
+/* Ranges are added in order; one that continues the last extends it. */
+void memio_forbid(uint64_t off, uint64_t len)
+{
+	struct range *r;
+
+	if (nforbidden && forbidden[nforbidden - 1].off +
+			  forbidden[nforbidden - 1].len == off) {
+		forbidden[nforbidden - 1].len += len;
+		return;
+	}
+	r = realloc(forbidden, (nforbidden + 1) * sizeof(*r));
+	if (!r)
+		abort();
+	forbidden = r;
+	forbidden[nforbidden++] = (struct range){ off, len };
+}
+
+unsigned long memio_bad_writes(uint64_t *first_off)
+{
+	if (nbad && first_off)
+		*first_off = first_bad;
+	return nbad;
+}
+
+static void bad_write(uint64_t off)
+{
+	if (!nbad++)
+		first_bad = off;
+}
+
+static void check_write(uint64_t off, uint64_t len)
+{
+	size_t lo = 0, hi = nforbidden;
+
+	/* The first range that ends after off: does it start before the end? */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (forbidden[mid].off + forbidden[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nforbidden && forbidden[lo].off < off + len)
+		bad_write(off > forbidden[lo].off ? off : forbidden[lo].off);
 }
 
 static errcode_t mem_rw(io_channel ch, unsigned long long block, int count,
@@ -69,9 +121,11 @@ static errcode_t mem_rw(io_channel ch, unsigned long long block, int count,
 				memcpy(data, image + off, image_len - off);
 			return EXT2_ET_SHORT_READ;
 		}
+		bad_write(off);
 		return EXT2_ET_SHORT_WRITE;
 	}
 	if (write) {
+		check_write(off, len);
 		memio_dirty(off, len);
 		memcpy(image + off, data, len);
 	} else {
@@ -108,8 +162,11 @@ static errcode_t mem_write_byte(io_channel ch, unsigned long offset, int size,
 				const void *data)
 {
 	(void)ch;
-	if (size < 0 || offset > image_len || (uint64_t)size > image_len - offset)
+	if (size < 0 || offset > image_len || (uint64_t)size > image_len - offset) {
+		bad_write(offset);
 		return EXT2_ET_SHORT_WRITE;
+	}
+	check_write(offset, (uint64_t)size);
 	memio_dirty(offset, (uint64_t)size);
 	memcpy(image + offset, data, (size_t)size);
 	return 0;

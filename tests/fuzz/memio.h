@@ -13,5 +13,12 @@ void memio_set_image(uint8_t *img, const uint8_t *orig, uint64_t len);
 void memio_dirty(uint64_t off, uint64_t len);
 /* Put back every changed byte from the pristine copy. */
 void memio_reset(void);
+/*
+ * Writes through a channel into [off, off + len) break a rule: each one,
+ * and each write past the image end (a file would grow), is counted in
+ * memio_bad_writes() until the next memio_reset().
+ */
+void memio_forbid(uint64_t off, uint64_t len);
+unsigned long memio_bad_writes(uint64_t *first_off);
 
 #endif

@@ -1392,6 +1392,56 @@ static void test_v1_superblock(void)
 	jbd_close(j);
 }
 
+/*
+ * A buffer limit (jbd_set_buffer_limit, set by the fuzz target) smaller
+ * than a descriptor's data and than the whole-area read-ahead: the same
+ * events, verdicts and data, read a few blocks at a time.
+ */
+static void test_buffer_limit(void)
+{
+	static struct rec want[MAXEV];
+	static const unsigned int flags[] = {
+		JBD_WALK_READ_DATA, JBD_WALK_ALL | JBD_WALK_READ_DATA,
+	};
+	char want_seq[MAXEV + 1];
+	struct jbd_journal *j;
+	int want_n;
+	uint32_t b;
+
+	img_new(1, 1, 0x10);
+	b = put_tx_data(1, 1, 5000, 20);
+	put_commit(b, 1, 0, 0);
+	b = put_tx_data(lnext(b), 2, 6000, 7);
+	put_commit(b, 2, 0, 0);
+	j = open_img("(buffer limit)");
+	if (!j)
+		return;
+	for (unsigned int f = 0; f < 2; f++) {
+		bool same = true;
+
+		jbd_set_buffer_limit(0);
+		walk(j, flags[f], MAXEV);
+		memcpy(want, evs, sizeof(want));
+		want_n = nev;
+		strcpy(want_seq, seq);
+		jbd_set_buffer_limit(3 * BS);
+		walk(j, flags[f], MAXEV);
+		for (int i = 0; i < nev && i < want_n; i++)
+			if (evs[i].ev.type != want[i].ev.type ||
+			    evs[i].ev.jblk != want[i].ev.jblk ||
+			    evs[i].ev.csum != want[i].ev.csum ||
+			    evs[i].has_block != want[i].has_block ||
+			    memcmp(evs[i].head, want[i].head, 4))
+				same = false;
+		ok(nev == want_n && same && strcmp(seq, want_seq) == 0 &&
+		   walk_err == 0 && csum_of(JBD_EV_TAG, 19) == JBD_CSUM_OK,
+		   "(buffer limit) 3-block buffers walk %s as 4 MiB ones (%s)",
+		   f ? "the whole area" : "the log", seq);
+	}
+	jbd_set_buffer_limit(0);
+	jbd_close(j);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1425,6 +1475,7 @@ int main(void)
 	test_loop();
 	test_truncated();
 	test_v1_superblock();
+	test_buffer_limit();
 
 	unlink(path);
 	free(img);

@@ -11,6 +11,15 @@
       block-mapped inode: its first change against debugfs icheck on the image before replay,
       its last against icheck (and bmap, for an extent) after.
 
+  decode_oracle.py entries BEFORE AFTER JSON
+      the entries added, removed, renamed and re-pointed in every logged directory block,
+      applied in log order to debugfs ls -p before replay, give debugfs ls -p after (for the
+      directories that still exist after replay).
+  decode_oracle.py counters BEFORE AFTER JSON
+      every group descriptor and superblock counter the log changes (free blocks, free
+      inodes, used directories; primary copies), its first old value against debugfs stats
+      before replay, its last new value after.
+
 JSON is the array of committed transactions of `logdump --decode --json`.  Expected values
 come from debugfs and dumpe2fs only.  Exit 0 when everything agrees and something was checked.
 """
@@ -242,16 +251,133 @@ def check_mappings(before, after, txs):
     return not bad and n > 0
 
 
+def stats(img):
+    """debugfs stats: {("group", g, field) or ("super", field): value}."""
+    out = subprocess.run(["debugfs", "-n", "-R", "stats", img], capture_output=True,
+                         text=True).stdout
+    res, group = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^(Free blocks|Free inodes):\s+(\d+)", line)
+        if m:
+            res[("super", {"Free blocks": "s_free_blocks_count",
+                           "Free inodes": "s_free_inodes_count"}[m.group(1)])] = int(m.group(2))
+        m = re.match(r"^\s*Group\s+(\d+):", line)
+        if m:
+            group = int(m.group(1))
+        m = re.match(r"^\s+(\d+) free (?:blocks|clusters), (\d+) free inodes, (\d+) used "
+                     r"director", line)
+        if m and group is not None:
+            for f, v in zip(("bg_free_blocks_count", "bg_free_inodes_count",
+                             "bg_used_dirs_count"), m.groups()):
+                res[("group", group, f)] = int(v)
+    return res
+
+
+def check_counters(before, after, txs):
+    """Group descriptor and superblock counters (primary copies): the first old value against
+    debugfs stats before replay, the last new one after."""
+    net = {}
+    for tx in txs:
+        for b in tx["blocks"]:
+            r = b["role"]
+            if r["kind"] not in ("group_descriptors", "superblock") or r.get("backup"):
+                continue
+            for c in b["changes"]:
+                f = c.get("field")
+                if r["kind"] == "group_descriptors" and "group" in c:
+                    key = ("group", c["group"], f)
+                elif r["kind"] == "superblock":
+                    key = ("super", f)
+                else:
+                    continue
+                if key in net:
+                    net[key][1] = c["new"]
+                else:
+                    net[key] = [c["old"], c["new"]]
+    sb, sa = stats(before), stats(after)
+    bad, n = [], 0
+    for key, (old, new) in sorted(net.items(), key=str):
+        if key not in sa:
+            continue
+        n += 1
+        if sb.get(key) != old:
+            bad.append("%s: decoded old %s, debugfs stats before: %s" % (key, old, sb.get(key)))
+        if sa.get(key) != new:
+            bad.append("%s: decoded new %s, debugfs stats after: %s" % (key, new, sa.get(key)))
+    for b in bad:
+        print(b)
+    print(n, "counters checked")
+    return not bad and n > 0
+
+
+def listings(img, dirs):
+    """debugfs ls -p: directory inode -> {name: inode}."""
+    res = {}
+    for cmd, lines in debugfs(img, ["ls -p <%d>" % d for d in dirs]):
+        m = re.search(r"<(\d+)>", cmd)
+        if not m:
+            continue
+        ents = {}
+        for line in lines:
+            f = line.split("/")
+            if len(f) >= 7 and f[2] != "0" and f[5]:
+                ents[f[5]] = int(f[1])
+        res[int(m.group(1))] = ents
+    return res
+
+
+def check_entries(before, after, txs):
+    """The entries of every logged directory block, applied in log order to debugfs ls of
+    the image before replay, give debugfs ls after replay (directories that still exist)."""
+    changes, blocks = {}, {}
+    for tx in txs:
+        for b in tx["blocks"]:
+            if b["role"]["kind"] == "directory":
+                changes.setdefault(b["role"]["inode"], []).extend(b["changes"])
+                blocks.setdefault(b["role"]["inode"], set()).add(b["fs_block"])
+    lb, la = listings(before, sorted(changes)), listings(after, sorted(changes))
+    own = owners(after, [x for v in blocks.values() for x in v])
+    bad, n = [], 0
+    for d, chs in sorted(changes.items()):
+        # removed later (its blocks freed, their last changes dropped), or made again
+        # with other blocks: not comparable
+        if not la.get(d) or any(own.get(x) != d for x in blocks[d]):
+            continue
+        e = dict(lb.get(d, {}))
+        for c in chs:
+            if "entry_added" in c:
+                e[c["entry_added"]] = c["inode"]
+            elif "entry_removed" in c:
+                e.pop(c["entry_removed"], None)
+            elif "entry_renamed" in c:
+                e.pop(c["old_name"], None)
+                e[c["entry_renamed"]] = c["inode"]
+            elif "entry_inode_changed" in c:
+                e[c["entry_inode_changed"]] = c["new"]
+        n += 1
+        if e != la[d]:
+            bad.append("directory %d: decoded %s, debugfs ls after replay %s" %
+                       (d, sorted(e.items()), sorted(la[d].items())))
+    for b in bad:
+        print(b)
+    print(n, "directories checked")
+    return not bad and n > 0
+
+
 def main():
     what = sys.argv[1]
     with open(sys.argv[-1]) as f:
         txs = json.load(f)
     if what == "roles":
         ok = check_roles(sys.argv[2], txs)
+    elif what == "entries":
+        ok = check_entries(sys.argv[2], sys.argv[3], txs)
+    elif what == "counters":
+        ok = check_counters(sys.argv[2], sys.argv[3], txs)
     elif what == "mappings":
         ok = check_mappings(sys.argv[2], sys.argv[3], txs)
     else:
-        sys.exit("usage: decode_oracle.py roles AFTER JSON | mappings BEFORE AFTER JSON")
+        sys.exit("usage: decode_oracle.py roles AFTER JSON | mappings|counters|entries BEFORE AFTER JSON")
     sys.exit(0 if ok else 1)
 
 

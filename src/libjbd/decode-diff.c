@@ -42,19 +42,30 @@ static uint64_t le_at(const uint8_t *p, unsigned int size)
 	return v;
 }
 
+bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *arr, *p;
+
+	if (n < *cap)
+		return true;
+	memcpy(&arr, arrp, sizeof(arr));	/* *arrp: any object pointer */
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(arr, ncap * elem);
+	if (!p)
+		return false;
+	memcpy(arrp, &p, sizeof(p));
+	*cap = ncap;
+	return true;
+}
+
 struct jbd_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind)
 {
 	struct jbd_change *c;
 
-	if (dec->nchanges == dec->cap) {
-		size_t cap = dec->cap ? dec->cap * 2 : 8;
-		void *p = realloc(dec->changes, cap * sizeof(*dec->changes));
-
-		if (!p)
-			return NULL;
-		dec->changes = p;
-		dec->cap = cap;
-	}
+	if (!jbd_dec_grow(&dec->changes, &dec->cap, dec->nchanges,
+			  sizeof(*dec->changes)))
+		return NULL;
 	c = &dec->changes[dec->nchanges++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -66,15 +77,9 @@ errcode_t jbd_dec_csum_failure(struct jbd_decoded *dec, const char *what,
 {
 	struct jbd_csum_failure *f;
 
-	if (dec->ncsum_failures == dec->csum_cap) {
-		size_t cap = dec->csum_cap ? dec->csum_cap * 2 : 4;
-		void *p = realloc(dec->csum_failures, cap * sizeof(*f));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		dec->csum_failures = p;
-		dec->csum_cap = cap;
-	}
+	if (!jbd_dec_grow(&dec->csum_failures, &dec->csum_cap,
+			  dec->ncsum_failures, sizeof(*f)))
+		return EXT2_ET_NO_MEMORY;
 	f = &dec->csum_failures[dec->ncsum_failures++];
 	f->what = what;
 	f->inode = ino;

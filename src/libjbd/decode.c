@@ -138,15 +138,8 @@ static errcode_t add_meta(struct jbd_decoder *d, size_t *cap, uint64_t start,
 
 	if (!len || (!start && kind != JBD_ROLE_SUPERBLOCK))
 		return 0;
-	if (d->nmeta == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		void *p = realloc(d->meta, ncap * sizeof(*d->meta));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		d->meta = p;
-		*cap = ncap;
-	}
+	if (!jbd_dec_grow(&d->meta, cap, d->nmeta, sizeof(*d->meta)))
+		return EXT2_ET_NO_MEMORY;
 	m = &d->meta[d->nmeta++];
 	m->start = start;
 	m->len = len;
@@ -451,15 +444,9 @@ static bool is_logged(const struct jbd_decoder *d, uint64_t fsblk, size_t *at)
 static errcode_t add_log_owner(struct jbd_decoder *d, uint64_t fsblk,
 			       size_t seq, const struct jbd_role *r)
 {
-	if (d->nlowners == d->caplowners) {
-		size_t cap = d->caplowners ? d->caplowners * 2 : 64;
-		void *p = realloc(d->lowners, cap * sizeof(*d->lowners));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		d->lowners = p;
-		d->caplowners = cap;
-	}
+	if (!jbd_dec_grow(&d->lowners, &d->caplowners, d->nlowners,
+			  sizeof(*d->lowners)))
+		return EXT2_ET_NO_MEMORY;
 	d->lowners[d->nlowners].fsblk = fsblk;
 	d->lowners[d->nlowners].seq = seq;
 	d->lowners[d->nlowners].tid = d->tags[seq].tid;
@@ -488,14 +475,10 @@ static errcode_t log_map(struct jbd_decoder *d, size_t seq, uint64_t pblk,
 	return err;
 }
 
-/*
- * The copy of fsblk that an inode copy at tag seq sees: the last one in
- * its transaction or before it.  SIZE_MAX if none.
- */
-static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
-			   size_t seq)
+/* The first of the tags by block (byblk) with a block >= fsblk. */
+static size_t byblk_lower(const struct jbd_decoder *d, uint64_t fsblk)
 {
-	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+	size_t lo = 0, hi = d->ntags;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -505,6 +488,34 @@ static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The first revoke record (by block) with a block >= fsblk. */
+static size_t revoke_lower(const struct jbd_decoder *d, uint64_t fsblk)
+{
+	size_t lo = 0, hi = d->nrevokes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->revokes[mid].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The copy of fsblk that an inode copy at tag seq sees: the last one in
+ * its transaction or before it.  SIZE_MAX if none.
+ */
+static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
+			   size_t seq)
+{
+	size_t lo = byblk_lower(d, fsblk), best = SIZE_MAX;
+
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		size_t k = d->byblk[lo];
 
@@ -737,16 +748,8 @@ static errcode_t index_tags(struct jbd_decoder *d)
  */
 static bool disk_is_a_copy(struct jbd_decoder *d, uint64_t fsblk)
 {
-	size_t lo = 0, hi = d->ntags;
+	size_t lo = byblk_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->tags[d->byblk[mid]].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		const struct tag_rec *t = &d->tags[d->byblk[lo]];
 
@@ -830,16 +833,8 @@ static const struct log_owner *log_owner(const struct jbd_decoder *d,
 static bool revoked_after(const struct jbd_decoder *d, uint64_t fsblk,
 			  uint32_t tid)
 {
-	size_t lo = 0, hi = d->nrevokes;
+	size_t lo = revoke_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->revokes[mid].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
 		if (tid_gt(d->revokes[lo].tid, tid))
 			return true;
@@ -850,16 +845,8 @@ static bool revoked_after(const struct jbd_decoder *d, uint64_t fsblk,
 static bool revoked_between(const struct jbd_decoder *d, uint64_t fsblk,
 			    uint32_t from, uint32_t to)
 {
-	size_t lo = 0, hi = d->nrevokes;
+	size_t lo = revoke_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->revokes[mid].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
 		if (tid_gt(d->revokes[lo].tid, from) &&
 		    tid_geq(to, d->revokes[lo].tid))
@@ -1057,15 +1044,8 @@ static struct tx_inode *tx_inode(struct jbd_decoder *d, ext2_ino_t ino)
 	for (i = 0; i < d->ntxi; i++)
 		if (d->txi[i].ino == ino)
 			return &d->txi[i];
-	if (d->ntxi == d->captxi) {
-		size_t cap = d->captxi ? d->captxi * 2 : 16;
-		void *p = realloc(d->txi, cap * sizeof(*d->txi));
-
-		if (!p)
-			return NULL;
-		d->txi = p;
-		d->captxi = cap;
-	}
+	if (!jbd_dec_grow(&d->txi, &d->captxi, d->ntxi, sizeof(*d->txi)))
+		return NULL;
 	memset(&d->txi[d->ntxi], 0, sizeof(d->txi[0]));
 	d->txi[d->ntxi].ino = ino;
 	return &d->txi[d->ntxi++];
@@ -1078,15 +1058,8 @@ static struct tx_group *tx_group(struct jbd_decoder *d, uint32_t g)
 	for (i = 0; i < d->ntxg; i++)
 		if (d->txg[i].group == g)
 			return &d->txg[i];
-	if (d->ntxg == d->captxg) {
-		size_t cap = d->captxg ? d->captxg * 2 : 8;
-		void *p = realloc(d->txg, cap * sizeof(*d->txg));
-
-		if (!p)
-			return NULL;
-		d->txg = p;
-		d->captxg = cap;
-	}
+	if (!jbd_dec_grow(&d->txg, &d->captxg, d->ntxg, sizeof(*d->txg)))
+		return NULL;
 	memset(&d->txg[d->ntxg], 0, sizeof(d->txg[0]));
 	d->txg[d->ntxg].group = g;
 	return &d->txg[d->ntxg++];
@@ -1100,15 +1073,9 @@ static void problem(struct jbd_decoder *d, const char *kind, const char *fmt, ..
 
 	struct jbd_decode_summary *s = &d->sum;
 
-	if (s->nproblems == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4;
-		void *p = realloc(s->problems, cap * sizeof(*s->problems));
-
-		if (!p)
-			return;
-		s->problems = p;
-		s->cap = cap;
-	}
+	if (!jbd_dec_grow(&s->problems, &s->cap, s->nproblems,
+			  sizeof(*s->problems)))
+		return;
 	s->problems[s->nproblems].kind = kind;
 	va_start(ap, fmt);
 	vsnprintf(s->problems[s->nproblems].message,
@@ -1167,16 +1134,8 @@ static errcode_t tx_begin(struct jbd_decoder *d, uint32_t tid)
 static bool block_state(struct jbd_decoder *d, uint64_t fsblk, size_t limit,
 			bool after, uint8_t *buf)
 {
-	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+	size_t lo = byblk_lower(d, fsblk), best = SIZE_MAX;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->tags[d->byblk[mid]].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		size_t k = d->byblk[lo];
 

@@ -221,7 +221,8 @@ static void change_text(FILE *f, const struct jbd_decoded *d,
 				ch->logical, ch->physical);
 		else
 			fprintf(f, "logical %" PRIu64 "+%" PRIu64 " -> block %"
-				PRIu64 "\n", ch->logical, ch->length, ch->physical);
+				PRIu64 "%s\n", ch->logical, ch->length, ch->physical,
+				ch->unwritten ? " (unwritten)" : "");
 		break;
 	case JBD_CH_BYTES:
 		fprintf(f, "%s%sbytes %u-%u changed\n", ch->field ? ch->field : "",
@@ -395,6 +396,8 @@ static void json_change(struct out *o, const struct jbd_decoded *d,
 		if (!ind && !ch->index)
 			out_u64(o, "length", NULL, ch->length);
 		out_u64(o, "physical", NULL, ch->physical);
+		if (!ind && !ch->index)
+			out_bool(o, "unwritten", NULL, ch->unwritten);
 		out_object_end(o);
 		if (ch->inode)
 			out_u64(o, "inode", NULL, ch->inode);

@@ -42,19 +42,30 @@ static uint64_t le_at(const uint8_t *p, unsigned int size)
 	return v;
 }
 
+bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *arr, *p;
+
+	if (n < *cap)
+		return true;
+	memcpy(&arr, arrp, sizeof(arr));	/* *arrp: any object pointer */
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(arr, ncap * elem);
+	if (!p)
+		return false;
+	memcpy(arrp, &p, sizeof(p));
+	*cap = ncap;
+	return true;
+}
+
 struct jbd_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind)
 {
 	struct jbd_change *c;
 
-	if (dec->nchanges == dec->cap) {
-		size_t cap = dec->cap ? dec->cap * 2 : 8;
-		void *p = realloc(dec->changes, cap * sizeof(*dec->changes));
-
-		if (!p)
-			return NULL;
-		dec->changes = p;
-		dec->cap = cap;
-	}
+	if (!jbd_dec_grow(&dec->changes, &dec->cap, dec->nchanges,
+			  sizeof(*dec->changes)))
+		return NULL;
 	c = &dec->changes[dec->nchanges++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -66,15 +77,9 @@ errcode_t jbd_dec_csum_failure(struct jbd_decoded *dec, const char *what,
 {
 	struct jbd_csum_failure *f;
 
-	if (dec->ncsum_failures == dec->csum_cap) {
-		size_t cap = dec->csum_cap ? dec->csum_cap * 2 : 4;
-		void *p = realloc(dec->csum_failures, cap * sizeof(*f));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		dec->csum_failures = p;
-		dec->csum_cap = cap;
-	}
+	if (!jbd_dec_grow(&dec->csum_failures, &dec->csum_cap,
+			  dec->ncsum_failures, sizeof(*f)))
+		return EXT2_ET_NO_MEMORY;
 	f = &dec->csum_failures[dec->ncsum_failures++];
 	f->what = what;
 	f->inode = ino;
@@ -603,21 +608,16 @@ out:
 
 /* ---- extent trees and indirect blocks ---- */
 
-struct ext_ent {
-	uint64_t lblk, len, pblk;
-	bool matched;
-};
-
-/* Entries of an extent node; false without the extent magic. */
-static bool read_extents(const uint8_t *buf, size_t len, struct ext_ent *out,
-			 size_t *n, unsigned int *depth, const uint8_t **hdr)
+bool jbd_extent_node(const uint8_t *buf, size_t len, struct jbd_ext_ent *out,
+		     size_t *n, unsigned int *depth)
 {
-	size_t i, max = (len - 12) / 12;
+	size_t i, max;
 
 	*n = 0;
-	*hdr = buf;
+	*depth = 0;
 	if (len < 12 || le_at(buf, 2) != EXT3_EXT_MAGIC)
 		return false;
+	max = (len - 12) / 12;
 	*depth = (unsigned int)le_at(buf + 6, 2);
 	*n = (size_t)le_at(buf + 2, 2);
 	if (*n > max)
@@ -626,12 +626,16 @@ static bool read_extents(const uint8_t *buf, size_t len, struct ext_ent *out,
 		const uint8_t *e = buf + 12 + 12 * i;
 
 		out[i].lblk = le_at(e, 4);
-		out[i].matched = false;
-		if (*depth) {	/* struct ext3_extent_idx */
-			out[i].len = 0;
+		out[i].unwritten = false;
+		if (*depth) {	/* struct ext3_extent_idx: one child block */
+			out[i].len = 1;
 			out[i].pblk = le_at(e + 4, 4) | le_at(e + 8, 2) << 32;
 		} else {	/* struct ext3_extent */
 			out[i].len = le_at(e + 4, 2);
+			if (out[i].len > EXT_INIT_MAX_LEN) {
+				out[i].len -= EXT_INIT_MAX_LEN;
+				out[i].unwritten = true;
+			}
 			out[i].pblk = le_at(e + 8, 4) | le_at(e + 6, 2) << 32;
 		}
 	}
@@ -644,21 +648,23 @@ errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 {
 	static const char *const hnames[] = {
 		"eh_magic", "eh_entries", "eh_max", "eh_depth" };
-	struct ext_ent *oe, *ne;
+	struct jbd_ext_ent *oe, *ne;
+	bool *matched;
 	size_t on = 0, nn = 0, i, k;
 	unsigned int od = 0, nd = 0;
-	const uint8_t *oh, *nh;
+	const uint8_t *oh = old, *nh = new;
 	bool ook, nok;
 	errcode_t err = 0;
 
 	oe = calloc(old_len / 12 + 1, sizeof(*oe));
 	ne = calloc(new_len / 12 + 1, sizeof(*ne));
-	if (!oe || !ne) {
+	matched = calloc(old_len / 12 + new_len / 12 + 2, sizeof(*matched));
+	if (!oe || !ne || !matched) {
 		err = EXT2_ET_NO_MEMORY;
 		goto out;
 	}
-	ook = read_extents(old, old_len, oe, &on, &od, &oh);
-	nok = read_extents(new, new_len, ne, &nn, &nd, &nh);
+	ook = jbd_extent_node(old, old_len, oe, &on, &od);
+	nok = jbd_extent_node(new, new_len, ne, &nn, &nd);
 	if (!nok) {
 		err = jbd_diff_bytes(old, new, new_len < old_len ? new_len : old_len,
 				     ino, dec);
@@ -673,20 +679,23 @@ errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 	if (!err && (!ook || le_at(oh + 8, 4) != le_at(nh + 8, 4)))
 		err = add_field(dec, "eh_generation", ino, false, 0,
 				ook ? le_at(oh + 8, 4) : 0, le_at(nh + 8, 4));
-	if (!ook || od != nd)
+	if (!ook)
 		on = 0;
-	for (i = 0; i < nn; i++)
+	/* matched[k]: old entry k; matched[on + i]: new entry i.  A node
+	   whose depth changed has every old entry removed, every new added. */
+	for (i = 0; i < nn && od == nd; i++)
 		for (k = 0; k < on; k++)
-			if (!oe[k].matched && oe[k].lblk == ne[i].lblk &&
-			    oe[k].len == ne[i].len && oe[k].pblk == ne[i].pblk) {
-				oe[k].matched = ne[i].matched = true;
+			if (!matched[k] && oe[k].lblk == ne[i].lblk &&
+			    oe[k].len == ne[i].len && oe[k].pblk == ne[i].pblk &&
+			    oe[k].unwritten == ne[i].unwritten) {
+				matched[k] = matched[on + i] = true;
 				break;
 			}
 	for (k = 0; k < on + nn && !err; k++) {
-		const struct ext_ent *e = k < on ? &oe[k] : &ne[k - on];
+		const struct jbd_ext_ent *e = k < on ? &oe[k] : &ne[k - on];
 		struct jbd_change *c;
 
-		if (e->matched)
+		if (matched[k])
 			continue;
 		c = jbd_dec_add(dec, k < on ? JBD_CH_EXTENT_REMOVED :
 				JBD_CH_EXTENT_ADDED);
@@ -698,9 +707,11 @@ errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 		c->index = (k < on ? od : nd) != 0;
 		c->logical = e->lblk;
 		c->physical = e->pblk;
-		c->length = e->len;
+		c->length = (k < on ? od : nd) ? 0 : e->len;
+		c->unwritten = e->unwritten;
 	}
 out:
+	free(matched);
 	free(oe);
 	free(ne);
 	return err;

@@ -60,6 +60,8 @@ struct tx_inode {
 	ext2_ino_t ino;
 	bool logged, created, deleted, in_use, is_dir;
 	bool unlinked;			/* i_links_count fell to 0 */
+	bool tree;			/* an extent tree or indirect block of
+					   it is logged */
 	bool bit_set, bit_cleared;
 	int links_delta, entries_delta;
 };
@@ -110,6 +112,7 @@ struct jbd_decoder {
 	size_t ntxi, captxi;
 	struct tx_group *txg;
 	size_t ntxg, captxg;
+	struct jbd_blkset tx_bset, tx_bclr;	/* block bitmap bits set, cleared */
 	struct jbd_decode_summary sum;
 };
 
@@ -135,15 +138,8 @@ static errcode_t add_meta(struct jbd_decoder *d, size_t *cap, uint64_t start,
 
 	if (!len || (!start && kind != JBD_ROLE_SUPERBLOCK))
 		return 0;
-	if (d->nmeta == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		void *p = realloc(d->meta, ncap * sizeof(*d->meta));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		d->meta = p;
-		*cap = ncap;
-	}
+	if (!jbd_dec_grow(&d->meta, cap, d->nmeta, sizeof(*d->meta)))
+		return EXT2_ET_NO_MEMORY;
 	m = &d->meta[d->nmeta++];
 	m->start = start;
 	m->len = len;
@@ -448,15 +444,9 @@ static bool is_logged(const struct jbd_decoder *d, uint64_t fsblk, size_t *at)
 static errcode_t add_log_owner(struct jbd_decoder *d, uint64_t fsblk,
 			       size_t seq, const struct jbd_role *r)
 {
-	if (d->nlowners == d->caplowners) {
-		size_t cap = d->caplowners ? d->caplowners * 2 : 64;
-		void *p = realloc(d->lowners, cap * sizeof(*d->lowners));
-
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		d->lowners = p;
-		d->caplowners = cap;
-	}
+	if (!jbd_dec_grow(&d->lowners, &d->caplowners, d->nlowners,
+			  sizeof(*d->lowners)))
+		return EXT2_ET_NO_MEMORY;
 	d->lowners[d->nlowners].fsblk = fsblk;
 	d->lowners[d->nlowners].seq = seq;
 	d->lowners[d->nlowners].tid = d->tags[seq].tid;
@@ -485,14 +475,10 @@ static errcode_t log_map(struct jbd_decoder *d, size_t seq, uint64_t pblk,
 	return err;
 }
 
-/*
- * The copy of fsblk that an inode copy at tag seq sees: the last one in
- * its transaction or before it.  SIZE_MAX if none.
- */
-static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
-			   size_t seq)
+/* The first of the tags by block (byblk) with a block >= fsblk. */
+static size_t byblk_lower(const struct jbd_decoder *d, uint64_t fsblk)
 {
-	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+	size_t lo = 0, hi = d->ntags;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -502,6 +488,34 @@ static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The first revoke record (by block) with a block >= fsblk. */
+static size_t revoke_lower(const struct jbd_decoder *d, uint64_t fsblk)
+{
+	size_t lo = 0, hi = d->nrevokes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->revokes[mid].fsblk < fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The copy of fsblk that an inode copy at tag seq sees: the last one in
+ * its transaction or before it.  SIZE_MAX if none.
+ */
+static size_t visible_copy(const struct jbd_decoder *d, uint64_t fsblk,
+			   size_t seq)
+{
+	size_t lo = byblk_lower(d, fsblk), best = SIZE_MAX;
+
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		size_t k = d->byblk[lo];
 
@@ -528,52 +542,45 @@ static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
 				 const struct jbd_role *r, const uint8_t *node,
 				 size_t len, int level)
 {
-	const struct ext3_extent_header *eh = (const void *)node;
-	unsigned int depth, n, k;
+	struct jbd_ext_ent *ents;
+	unsigned int depth;
+	size_t n, k;
 	errcode_t err = 0;
 
-	if (len < 12 || ext2fs_le16_to_cpu(eh->eh_magic) != EXT3_EXT_MAGIC ||
-	    level >= MAX_TREE_LEVELS)
+	if (len < 12 || level >= MAX_TREE_LEVELS)
 		return 0;
-	depth = ext2fs_le16_to_cpu(eh->eh_depth);
-	n = ext2fs_le16_to_cpu(eh->eh_entries);
-	if (n > (len - 12) / 12)
-		n = (unsigned int)((len - 12) / 12);
+	ents = malloc((len - 12) / 12 * sizeof(*ents) + sizeof(*ents));
+	if (!ents)
+		return EXT2_ET_NO_MEMORY;
+	if (!jbd_extent_node(node, len, ents, &n, &depth))
+		n = 0;
 	for (k = 0; k < n && !err; k++) {
-		const uint8_t *e = node + 12 + 12 * k;
-
 		if (depth) {
-			const struct ext3_extent_idx *x = (const void *)e;
-			uint64_t child = ext2fs_le32_to_cpu(x->ei_leaf) |
-				(uint64_t)ext2fs_le16_to_cpu(x->ei_leaf_hi) << 32;
 			struct jbd_role t = *r;
 			size_t c;
 			uint8_t *buf;
 
 			t.kind = JBD_ROLE_EXTENT_TREE;
 			t.depth = (int)depth - 1;
-			err = log_map(d, seq, child, 1, &t, -1);
-			c = err ? SIZE_MAX : visible_copy(d, child, seq);
+			err = log_map(d, seq, ents[k].pblk, 1, &t, -1);
+			c = err ? SIZE_MAX : visible_copy(d, ents[k].pblk, seq);
 			if (c == SIZE_MAX)
 				continue;
 			buf = malloc(d->fs->blocksize);
-			if (!buf)
-				return EXT2_ET_NO_MEMORY;
+			if (!buf) {
+				err = EXT2_ET_NO_MEMORY;
+				break;
+			}
 			if (read_copy(d, c, buf))
 				err = log_extent_node(d, seq, r, buf,
 						      d->fs->blocksize, level + 1);
 			free(buf);
 		} else {
-			const struct ext3_extent *x = (const void *)e;
-			unsigned int elen = ext2fs_le16_to_cpu(x->ee_len);
-
-			if (elen > EXT_INIT_MAX_LEN)
-				elen -= EXT_INIT_MAX_LEN;
-			err = log_map(d, seq, ext2fs_le32_to_cpu(x->ee_start) |
-				      (uint64_t)ext2fs_le16_to_cpu(x->ee_start_hi)
-				      << 32, elen, r, ext2fs_le32_to_cpu(x->ee_block));
+			err = log_map(d, seq, ents[k].pblk, ents[k].len, r,
+				      (int64_t)ents[k].lblk);
 		}
 	}
+	free(ents);
 	return err;
 }
 
@@ -741,16 +748,8 @@ static errcode_t index_tags(struct jbd_decoder *d)
  */
 static bool disk_is_a_copy(struct jbd_decoder *d, uint64_t fsblk)
 {
-	size_t lo = 0, hi = d->ntags;
+	size_t lo = byblk_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->tags[d->byblk[mid]].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		const struct tag_rec *t = &d->tags[d->byblk[lo]];
 
@@ -834,16 +833,8 @@ static const struct log_owner *log_owner(const struct jbd_decoder *d,
 static bool revoked_after(const struct jbd_decoder *d, uint64_t fsblk,
 			  uint32_t tid)
 {
-	size_t lo = 0, hi = d->nrevokes;
+	size_t lo = revoke_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->revokes[mid].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
 		if (tid_gt(d->revokes[lo].tid, tid))
 			return true;
@@ -854,16 +845,8 @@ static bool revoked_after(const struct jbd_decoder *d, uint64_t fsblk,
 static bool revoked_between(const struct jbd_decoder *d, uint64_t fsblk,
 			    uint32_t from, uint32_t to)
 {
-	size_t lo = 0, hi = d->nrevokes;
+	size_t lo = revoke_lower(d, fsblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->revokes[mid].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->nrevokes && d->revokes[lo].fsblk == fsblk; lo++)
 		if (tid_gt(d->revokes[lo].tid, from) &&
 		    tid_geq(to, d->revokes[lo].tid))
@@ -994,6 +977,8 @@ nomem:
 static void tx_reset(struct jbd_decoder *d)
 {
 	jbd_decode_summary_free(&d->sum);
+	jbd_blkset_free(&d->tx_bset);
+	jbd_blkset_free(&d->tx_bclr);
 	d->ntxi = d->ntxg = 0;
 	d->tx_open = false;
 }
@@ -1059,15 +1044,8 @@ static struct tx_inode *tx_inode(struct jbd_decoder *d, ext2_ino_t ino)
 	for (i = 0; i < d->ntxi; i++)
 		if (d->txi[i].ino == ino)
 			return &d->txi[i];
-	if (d->ntxi == d->captxi) {
-		size_t cap = d->captxi ? d->captxi * 2 : 16;
-		void *p = realloc(d->txi, cap * sizeof(*d->txi));
-
-		if (!p)
-			return NULL;
-		d->txi = p;
-		d->captxi = cap;
-	}
+	if (!jbd_dec_grow(&d->txi, &d->captxi, d->ntxi, sizeof(*d->txi)))
+		return NULL;
 	memset(&d->txi[d->ntxi], 0, sizeof(d->txi[0]));
 	d->txi[d->ntxi].ino = ino;
 	return &d->txi[d->ntxi++];
@@ -1080,15 +1058,8 @@ static struct tx_group *tx_group(struct jbd_decoder *d, uint32_t g)
 	for (i = 0; i < d->ntxg; i++)
 		if (d->txg[i].group == g)
 			return &d->txg[i];
-	if (d->ntxg == d->captxg) {
-		size_t cap = d->captxg ? d->captxg * 2 : 8;
-		void *p = realloc(d->txg, cap * sizeof(*d->txg));
-
-		if (!p)
-			return NULL;
-		d->txg = p;
-		d->captxg = cap;
-	}
+	if (!jbd_dec_grow(&d->txg, &d->captxg, d->ntxg, sizeof(*d->txg)))
+		return NULL;
 	memset(&d->txg[d->ntxg], 0, sizeof(d->txg[0]));
 	d->txg[d->ntxg].group = g;
 	return &d->txg[d->ntxg++];
@@ -1102,15 +1073,9 @@ static void problem(struct jbd_decoder *d, const char *kind, const char *fmt, ..
 
 	struct jbd_decode_summary *s = &d->sum;
 
-	if (s->nproblems == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4;
-		void *p = realloc(s->problems, cap * sizeof(*s->problems));
-
-		if (!p)
-			return;
-		s->problems = p;
-		s->cap = cap;
-	}
+	if (!jbd_dec_grow(&s->problems, &s->cap, s->nproblems,
+			  sizeof(*s->problems)))
+		return;
 	s->problems[s->nproblems].kind = kind;
 	va_start(ap, fmt);
 	vsnprintf(s->problems[s->nproblems].message,
@@ -1169,16 +1134,8 @@ static errcode_t tx_begin(struct jbd_decoder *d, uint32_t tid)
 static bool block_state(struct jbd_decoder *d, uint64_t fsblk, size_t limit,
 			bool after, uint8_t *buf)
 {
-	size_t lo = 0, hi = d->ntags, best = SIZE_MAX;
+	size_t lo = byblk_lower(d, fsblk), best = SIZE_MAX;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->tags[d->byblk[mid]].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < d->ntags && d->tags[d->byblk[lo]].fsblk == fsblk; lo++) {
 		size_t k = d->byblk[lo];
 
@@ -1238,6 +1195,177 @@ static int group_consistent(struct jbd_decoder *d, dgrp_t g, bool after,
 	return *free_b == *bits_b && *free_i == *bits_i;
 }
 
+static bool read_after(void *ctx, uint64_t fsblk, uint8_t *buf)
+{
+	struct jbd_decoder *d = ctx;
+
+	return block_state(d, fsblk, d->tx_first, true, buf);
+}
+
+/* Raw inode ino at the end of the transaction, in buf (a block). */
+static const uint8_t *inode_after(struct jbd_decoder *d, ext2_ino_t ino,
+				  uint8_t *buf)
+{
+	ext2_filsys fs = d->fs;
+	unsigned int isize = EXT2_INODE_SIZE(fs->super);
+	dgrp_t g = (ino - 1) / fs->super->s_inodes_per_group;
+	uint64_t off = (uint64_t)((ino - 1) % fs->super->s_inodes_per_group) * isize;
+
+	if (!ino || ino > fs->super->s_inodes_count ||
+	    !ext2fs_inode_table_loc(fs, g) ||
+	    !block_state(d, ext2fs_inode_table_loc(fs, g) + off / fs->blocksize,
+			 d->tx_first, true, buf))
+		return NULL;
+	return buf + off % fs->blocksize;
+}
+
+/* Bits of the block bitmap at the end of the transaction, a group at a time. */
+struct bits_after {
+	dgrp_t group;
+	int state;		/* 1 read, 0 not yet, -1 unknown */
+	uint8_t *buf;
+};
+
+/* Block b in the block bitmap at the end of the transaction: 1 in use,
+   0 free, -1 unknown (an uninitialised or unreadable bitmap). */
+static int block_bit_after(struct jbd_decoder *d, struct bits_after *ba,
+			   uint64_t b)
+{
+	ext2_filsys fs = d->fs;
+	dgrp_t g = ext2fs_group_of_blk2(fs, b);
+	uint64_t bit = b - ext2fs_group_first_block2(fs, g);
+
+	if (!ba->state || ba->group != g) {
+		struct opaque_ext2_group_desc *saved = fs->group_desc;
+		bool uninit;
+
+		ba->group = g;
+		ba->state = -1;
+		if ((uint64_t)(g + 1) * EXT2_DESC_SIZE(fs->super) > d->gd_len)
+			return -1;
+		fs->group_desc = (void *)d->cur_gd;
+		uninit = ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT);
+		fs->group_desc = saved;
+		if (!uninit && block_state(d, ext2fs_block_bitmap_loc(fs, g),
+					   d->tx_first, true, ba->buf))
+			ba->state = 1;
+	}
+	if (ba->state < 0 || bit >= fs->blocksize * 8ULL)
+		return -1;
+	return !!(ba->buf[bit / 8] & (1U << (bit % 8)));
+}
+
+#define MAX_RANGE_PROBLEMS 8
+
+/* Report the runs of v[0..n) (sorted) where want(b) holds, as ranges. */
+static void report_runs(struct jbd_decoder *d, const uint64_t *v, size_t n,
+			bool (*want)(struct jbd_decoder *, struct bits_after *,
+				     uint64_t),
+			struct bits_after *ba, ext2_ino_t ino)
+{
+	size_t i = 0, reported = 0;
+	char range[64];
+
+	while (i < n) {
+		size_t k;
+
+		if (!want(d, ba, v[i])) {
+			i++;
+			continue;
+		}
+		for (k = i; k + 1 < n && v[k + 1] == v[k] + 1 &&
+		     want(d, ba, v[k + 1]); k++)
+			;
+		if (reported++ == MAX_RANGE_PROBLEMS)
+			break;
+		if (k > i)
+			snprintf(range, sizeof(range), "blocks %llu-%llu",
+				 (unsigned long long)v[i], (unsigned long long)v[k]);
+		else
+			snprintf(range, sizeof(range), "block %llu",
+				 (unsigned long long)v[i]);
+		if (ino)
+			problem(d, "block_bitmap", "inode %u refers to %s, but the "
+				"block bitmap marks %s free", ino, range,
+				k > i ? "them" : "it");
+		else
+			problem(d, "block_bitmap", "%s: marked in use in the block "
+				"bitmap, but no logged inode refers to %s", range,
+				k > i ? "them" : "it");
+		i = k + 1;
+	}
+}
+
+static bool free_after(struct jbd_decoder *d, struct bits_after *ba, uint64_t b)
+{
+	return block_bit_after(d, ba, b) == 0;
+}
+
+/* Set in this transaction and not referred to by a logged inode. */
+static struct jbd_blkset *refs_now;
+
+static bool set_unreferenced(struct jbd_decoder *d, struct bits_after *ba,
+			     uint64_t b)
+{
+	(void)ba;
+	return !jbd_blkset_has(refs_now, b) && !jbd_blkset_has(&d->tx_bclr, b) &&
+	       !find_meta(d, b) && !jbd_journal_owns_fsblk(d->j, b);
+}
+
+/*
+ * The block bitmap against the logged inodes: every block an inode logged
+ * (or whose tree block is logged) in the transaction refers to at its end
+ * must be in use, and every bit the transaction sets must belong to one of
+ * them.  Clusters (bigalloc) are not checked.
+ */
+static void check_block_refs(struct jbd_decoder *d)
+{
+	struct jbd_block_src src = { .fs = d->fs, .read = read_after, .ctx = d };
+	struct bits_after ba = { 0 };
+	struct jbd_blkset all = { 0 }, one = { 0 };
+	uint8_t *ibuf;
+	size_t i;
+
+	if (EXT2FS_CLUSTER_RATIO(d->fs) != 1 || d->tx_bset.overflow ||
+	    d->tx_bclr.overflow)
+		return;
+	ibuf = malloc(d->fs->blocksize);
+	ba.buf = malloc(d->fs->blocksize);
+	for (i = 0; ibuf && ba.buf && i < d->ntxi && !all.overflow; i++) {
+		const struct tx_inode *t = &d->txi[i];
+		const uint8_t *raw;
+
+		if (!(t->logged || t->tree) ||
+		    (d->j->source == JBD_SRC_INTERNAL && t->ino == d->j->ino))
+			continue;
+		raw = inode_after(d, t->ino, ibuf);
+		if (!raw || !jbd_raw_inode_in_use(raw))
+			continue;
+		one.n = 0;
+		jbd_inode_blocks(&src, raw, &one);
+		if (one.overflow) {
+			all.overflow = true;
+			break;
+		}
+		jbd_blkset_sort(&one);
+		report_runs(d, one.v, one.n, free_after, &ba, t->ino);
+		for (size_t k = 0; k < one.n && !all.overflow; k++)
+			jbd_blkset_add(&all, one.v[k], 1);
+	}
+	if (ibuf && ba.buf && !all.overflow) {
+		jbd_blkset_sort(&all);
+		jbd_blkset_sort(&d->tx_bset);
+		jbd_blkset_sort(&d->tx_bclr);
+		refs_now = &all;
+		report_runs(d, d->tx_bset.v, d->tx_bset.n, set_unreferenced, &ba, 0);
+		refs_now = NULL;
+	}
+	jbd_blkset_free(&one);
+	jbd_blkset_free(&all);
+	free(ba.buf);
+	free(ibuf);
+}
+
 static void tx_finish(struct jbd_decoder *d)
 {
 	bool dir_deleted = false;
@@ -1284,6 +1412,7 @@ static void tx_finish(struct jbd_decoder *d)
 				"changes by %d, directory entries by %d",
 				t->ino, t->links_delta, t->entries_delta);
 	}
+	check_block_refs(d);
 	for (i = 0; i < d->ntxg; i++) {
 		uint64_t fb, bb, fi, bi;
 		dgrp_t g = d->txg[i].group;
@@ -1388,8 +1517,9 @@ static errcode_t decode_bitmap(struct jbd_decoder *d, struct jbd_decoded *dec,
 {
 	ext2_filsys fs = d->fs;
 	dgrp_t g = dec->role.group;
+	/* bits: inodes, or clusters (blocks but with bigalloc) */
 	uint32_t nbits = inodes ? fs->super->s_inodes_per_group :
-			 (uint32_t)ext2fs_group_blocks_count(fs, g);
+			 (uint32_t)EXT2FS_NUM_B2C(fs, ext2fs_group_blocks_count(fs, g));
 	struct opaque_ext2_group_desc *saved = fs->group_desc;
 	struct jbd_change *c;
 	struct tx_group *t = tx_group(d, g);
@@ -1438,6 +1568,8 @@ static errcode_t decode_bitmap(struct jbd_decoder *d, struct jbd_decoded *dec,
 				ti->bit_set = true;
 			else if (ti)
 				ti->bit_cleared = true;
+		} else {
+			jbd_blkset_add(b ? &d->tx_bset : &d->tx_bclr, num, 1);
 		}
 	}
 	if (t && inodes)
@@ -1693,6 +1825,13 @@ errcode_t jbd_decode_tag(struct jbd_decoder *d, const struct jbd_event *ev,
 			return err;
 	}
 	role_of(d, ev->fsblk, d->tag_cursor, &dec->role);
+	if ((dec->role.kind == JBD_ROLE_EXTENT_TREE ||
+	     dec->role.kind == JBD_ROLE_INDIRECT) && dec->role.inode) {
+		struct tx_inode *t = tx_inode(d, dec->role.inode);
+
+		if (t)
+			t->tree = true;
+	}
 	if (d->tag_cursor < d->ntags)
 		d->tag_cursor++;
 	if (!ev->block || ev->fsblk >= ext2fs_blocks_count(d->j->fs->super))
@@ -1726,6 +1865,11 @@ errcode_t jbd_decode_tag(struct jbd_decoder *d, const struct jbd_event *ev,
 	*jbd_blkmap_flags(&d->copies, prev) = JBD_BLKMAP_USED |
 		((ev->flags & JBD2_FLAG_ESCAPE) ? COPY_ESCAPE : 0);
 
+	/* A tree block that was free before holds nothing it maps. */
+	if ((dec->role.kind == JBD_ROLE_INDIRECT ||
+	     dec->role.kind == JBD_ROLE_EXTENT_TREE) && (dec->reused ||
+	    (dec->first_copy && free_before(d, ev->fsblk))))
+		memset(d->oldb, 0, d->fs->blocksize);
 	switch (dec->role.kind) {
 	case JBD_ROLE_SUPERBLOCK:
 		err = decode_super(d, ev->fsblk, dec);
@@ -1774,6 +1918,8 @@ bool jbd_decode_tx_end(struct jbd_decoder *d, const struct jbd_event *ev,
 	tx_finish(d);
 	*s = d->sum;
 	memset(&d->sum, 0, sizeof(d->sum));
+	jbd_blkset_free(&d->tx_bset);
+	jbd_blkset_free(&d->tx_bclr);
 	d->ntxi = d->ntxg = 0;
 	d->tx_open = false;
 	return true;

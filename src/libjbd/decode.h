@@ -78,6 +78,7 @@ struct jbd_change {
 	bool inode_bits;		/* BITS: inode numbers */
 	uint64_t logical, length, physical;	/* extents, mappings */
 	bool index;			/* extent index entry */
+	bool unwritten;			/* unwritten extent */
 	uint32_t start, end;		/* BYTES */
 };
 

@@ -31,8 +31,11 @@
 #   j_corrupt_journal_block, j_corrupt_revoke_csum, j_corrupt_sb_csum, j_corrupt_sb_magic
 #                                        errors.bats, mutate.bats (checksum and tid mutations
 #                                        of the fixtures against e2fsck)
-#   j_recover_fast_commit                fastcommit.bats: the kernel's result is the reference
-#                                        (e2fsck 1.47's fast-commit replay is not)
+#   j_recover_fast_commit                fastcommit.bats: its image, when E2FSPROGS_TESTS has
+#                                        it, gives the tree e2fsck's expect lists; our own
+#                                        full-commit-then-fast-commits fixtures are checked
+#                                        against the kernel's rules (e2fsck 1.47 is wrong on
+#                                        unlink, mkdir and an inode number reused)
 #   f_bad_local_jnl, f_extra_journal, f_miss_journal, f_jnl_etb_alloc_fail, j_corrupt_sb_csum,
 #   j_corrupt_sb_magic, f_badjourblks without a backup
 #                                        e2fsck repairs or recreates the journal; jbdctl is no

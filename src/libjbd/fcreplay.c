@@ -273,6 +273,26 @@ static errcode_t replay_inode(struct fc_replay *p, const struct jbd_fc_record *r
 	return 0;
 }
 
+/*
+ * The inode an ADD_RANGE or DEL_RANGE record changes: *live false (the
+ * record skipped, with a note) when it is not in use, else counted as
+ * modified.
+ */
+static errcode_t range_inode(struct fc_replay *p,
+			     const struct jbd_fc_record *r,
+			     struct ext2_inode *in, bool *live)
+{
+	errcode_t err = get_live(p, r->ino, in, live);
+
+	if (err)
+		*live = false;
+	if (err || !*live) {
+		note(p, r, "skipped: inode not in use");
+		return err;
+	}
+	return set_add(&p->modified, r->ino);
+}
+
 static errcode_t replay_add_range(struct fc_replay *p,
 				  const struct jbd_fc_record *r)
 {
@@ -281,12 +301,9 @@ static errcode_t replay_add_range(struct fc_replay *p,
 	uint32_t i;
 	errcode_t err;
 
-	err = get_live(p, r->ino, &in, &live);
-	if (err || !live) {
-		note(p, r, "skipped: inode not in use");
+	err = range_inode(p, r, &in, &live);
+	if (!live)
 		return err;
-	}
-	err = set_add(&p->modified, r->ino);
 	for (i = 0; !err && i < r->count; i++) {
 		blk64_t want = r->pblk + i, old = 0;
 		int flags = 0;
@@ -316,13 +333,8 @@ static errcode_t replay_del_range(struct fc_replay *p,
 	bool live;
 	errcode_t err;
 
-	err = get_live(p, r->ino, &in, &live);
-	if (err || !live) {
-		note(p, r, "skipped: inode not in use");
-		return err;
-	}
-	err = set_add(&p->modified, r->ino);
-	if (err || !r->count)
+	err = range_inode(p, r, &in, &live);
+	if (!live || err || !r->count)
 		return err;
 	if (end > (1ULL << 32))
 		end = 1ULL << 32;

@@ -10,6 +10,7 @@
 #include "jbd-err.h"
 #include "jbdctl.h"
 #include "mkjournal.h"
+#include "change-open.h"
 #include "util.h"
 
 const char *const cmd_create_usage[] = {
@@ -293,19 +294,12 @@ int cmd_create(const struct jbd_cmd *cmd, int argc, char **argv)
 		return status;
 	if ((status = check_mount(o.image, false, false)))
 		return status;
-	if (o.undo && (err = jbd_set_undo_file(o.undo))) {
-		com_err(program_name, err, "while opening undo file '%s'", o.undo);
-		return JBD_EXIT_ERROR;
-	}
-	err = jbd_change_open(o.image, (o.undo ? JBD_CHANGE_UNDO : 0) |
-			      (o.dry_run ? JBD_CHANGE_DRY : 0), &c);
-	if (!err)
-		err = jbd_change_order(&c, true);
+	if ((status = open_change_or_report(o.image, o.undo, o.dry_run, true,
+					    &c)))
+		return status;
 	/* A torn superblock is finished only for a cut internal create. */
-	if (!err && c.sb_torn && o.journal)
-		err = EXT2_ET_SB_CSUM_INVALID;
-	if (err) {
-		report_open_error(err, o.image, !o.dry_run);
+	if (c.sb_torn && o.journal) {
+		report_open_error(EXT2_ET_SB_CSUM_INVALID, o.image, !o.dry_run);
 		jbd_change_abort(&c);
 		return JBD_EXIT_ERROR;
 	}

@@ -10,6 +10,7 @@
 #include "jbd-err.h"
 #include "jbdctl.h"
 #include "mkjournal.h"
+#include "change-open.h"
 #include "util.h"
 
 const char *const cmd_remove_usage[] = {
@@ -135,7 +136,7 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 	struct jbd_change c;
 	blk64_t freed = 0;
 	bool external, interrupted = false;
-	errcode_t err;
+	errcode_t err = 0;
 	int opt, status;
 
 	while ((opt = getopt_long(argc, argv, ":fhj:nz:", longopts, NULL)) != -1) {
@@ -171,19 +172,9 @@ int cmd_remove(const struct jbd_cmd *cmd, int argc, char **argv)
 	/* -j: the journal's users first (see remove_external). */
 	if (o.journal && (status = remove_external(&o)))
 		return status;
-	if (o.undo && (err = jbd_set_undo_file(o.undo))) {
-		com_err(program_name, err, "while opening undo file '%s'", o.undo);
-		return JBD_EXIT_ERROR;
-	}
-	err = jbd_change_open(o.image, (o.undo ? JBD_CHANGE_UNDO : 0) |
-			      (o.dry_run ? JBD_CHANGE_DRY : 0), &c);
-	if (!err)
-		err = jbd_change_order(&c, false);
-	if (err) {
-		report_open_error(err, o.image, !o.dry_run);
-		jbd_change_abort(&c);
-		return JBD_EXIT_ERROR;
-	}
+	if ((status = open_change_or_report(o.image, o.undo, o.dry_run, false,
+					    &c)))
+		return status;
 	external = ext2fs_has_feature_journal(c.fs->super) &&
 		   c.fs->super->s_journal_inum == 0;
 	/* A torn superblock is finished only for a cut internal remove. */

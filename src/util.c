@@ -13,6 +13,7 @@
 #include "jbd2-format.h"
 #include "jbd-err.h"
 #include "jbdctl.h"
+#include "change-open.h"
 #include "util.h"
 
 bool parse_u64(const char *s, uint64_t *ret)
@@ -284,6 +285,27 @@ void report_open_error(errcode_t err, const char *path, bool writing)
 			"jbdctl or e2fsck)", path);
 	else
 		com_err(program_name, err, "while opening '%s'", path);
+}
+
+int open_change_or_report(const char *image, const char *undo, bool dry_run,
+			  bool create, struct jbd_change *c)
+{
+	errcode_t err;
+
+	if (undo && (err = jbd_set_undo_file(undo))) {
+		com_err(program_name, err, "while opening undo file '%s'", undo);
+		return JBD_EXIT_ERROR;
+	}
+	err = jbd_change_open(image, (undo ? JBD_CHANGE_UNDO : 0) |
+			      (dry_run ? JBD_CHANGE_DRY : 0), c);
+	if (!err)
+		err = jbd_change_order(c, create);
+	if (err) {
+		report_open_error(err, image, !dry_run);
+		jbd_change_abort(c);
+		return JBD_EXIT_ERROR;
+	}
+	return 0;
 }
 
 int check_undo_file(const char *undo)

@@ -87,7 +87,7 @@ void decode_after(struct logdump_ctx *c, const struct jbd_event *ev)
 
 /* With -i, only that inode's changes of an inode table block. */
 static bool change_wanted(const struct logdump_ctx *c,
-			  const struct jbd_decoded *d, const struct jbd_change *ch)
+			  const struct jbd_decoded *d, const struct jbd_field_change *ch)
 {
 	return !c->ino || d->role.kind != JBD_ROLE_INODE_TABLE ||
 	       ch->inode == c->ino;
@@ -168,7 +168,7 @@ static void list_text(FILE *f, const char *what, const uint64_t *v, size_t n)
 }
 
 static void change_text(FILE *f, const struct jbd_decoded *d,
-			const struct jbd_change *ch)
+			const struct jbd_field_change *ch)
 {
 	fputs("      ", f);
 	if (ch->inode && (ch->kind == JBD_CH_FIELD || ch->kind == JBD_CH_TEXT ||
@@ -342,7 +342,7 @@ static void json_role(struct out *o, const struct jbd_role *r)
 }
 
 static void json_change(struct out *o, const struct jbd_decoded *d,
-			const struct jbd_change *ch)
+			const struct jbd_field_change *ch)
 {
 	out_object_begin(o, NULL);
 	switch (ch->kind) {

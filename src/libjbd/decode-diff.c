@@ -59,9 +59,9 @@ bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem)
 	return true;
 }
 
-struct jbd_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind)
+struct jbd_field_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind)
 {
-	struct jbd_change *c;
+	struct jbd_field_change *c;
 
 	if (!jbd_dec_grow(&dec->changes, &dec->cap, dec->nchanges,
 			  sizeof(*dec->changes)))
@@ -92,7 +92,7 @@ static errcode_t add_field(struct jbd_decoded *dec, const char *name,
 			   ext2_ino_t ino, bool has_group, uint32_t group,
 			   uint64_t old, uint64_t new)
 {
-	struct jbd_change *c = jbd_dec_add(dec, JBD_CH_FIELD);
+	struct jbd_field_change *c = jbd_dec_add(dec, JBD_CH_FIELD);
 
 	if (!c)
 		return EXT2_ET_NO_MEMORY;
@@ -122,7 +122,7 @@ static char *text_of(const uint8_t *p, size_t len)
 static errcode_t add_text(struct jbd_decoded *dec, const char *name,
 			  ext2_ino_t ino, char *old, char *new)
 {
-	struct jbd_change *c = jbd_dec_add(dec, JBD_CH_TEXT);
+	struct jbd_field_change *c = jbd_dec_add(dec, JBD_CH_TEXT);
 
 	if (!c || !old || !new) {
 		free(old);
@@ -305,7 +305,7 @@ errcode_t jbd_diff_inode(ext2_filsys fs, ext2_ino_t ino, const uint8_t *old,
 		unsigned int from = ospan < nspan ? ospan : nspan;
 
 		if (from < isize && memcmp(old + from, new + from, isize - from)) {
-			struct jbd_change *c = jbd_dec_add(dec, JBD_CH_BYTES);
+			struct jbd_field_change *c = jbd_dec_add(dec, JBD_CH_BYTES);
 
 			if (!c)
 				return EXT2_ET_NO_MEMORY;
@@ -429,7 +429,7 @@ errcode_t jbd_diff_super(const uint8_t *old, const uint8_t *new,
 	}
 	for (i = 0; i < sizeof(sb_arrays) / sizeof(sb_arrays[0]) && !err; i++) {
 		const struct sb_array *f = &sb_arrays[i];
-		struct jbd_change *c;
+		struct jbd_field_change *c;
 
 		if (!memcmp(old + f->off, new + f->off, f->size))
 			continue;
@@ -535,7 +535,7 @@ bad:
 static errcode_t add_entry(struct jbd_decoded *dec, enum jbd_change_kind kind,
 			   const struct dentry *e, const struct dentry *old)
 {
-	struct jbd_change *c = jbd_dec_add(dec, kind);
+	struct jbd_field_change *c = jbd_dec_add(dec, kind);
 
 	if (!c)
 		return EXT2_ET_NO_MEMORY;
@@ -560,7 +560,7 @@ errcode_t jbd_diff_dir(ext2_filsys fs, const uint8_t *old, const uint8_t *new,
 	errcode_t err = 0;
 
 	if (!read_entries(fs, new, &ne, &nn, &err)) {
-		struct jbd_change *c;
+		struct jbd_field_change *c;
 
 		if (err)
 			return err;
@@ -693,7 +693,7 @@ errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 			}
 	for (k = 0; k < on + nn && !err; k++) {
 		const struct jbd_ext_ent *e = k < on ? &oe[k] : &ne[k - on];
-		struct jbd_change *c;
+		struct jbd_field_change *c;
 
 		if (matched[k])
 			continue;
@@ -729,7 +729,7 @@ errcode_t jbd_diff_indirect(ext2_filsys fs, const uint8_t *old,
 
 		for (pass = 0; pass < 2 && a != b; pass++) {
 			uint64_t v = pass ? b : a;
-			struct jbd_change *c;
+			struct jbd_field_change *c;
 
 			if (!v)
 				continue;
@@ -753,7 +753,7 @@ errcode_t jbd_diff_bytes(const uint8_t *old, const uint8_t *new, size_t len,
 			 ext2_ino_t ino, struct jbd_decoded *dec)
 {
 	size_t i = 0, nranges = 0;
-	struct jbd_change *c = NULL;
+	struct jbd_field_change *c = NULL;
 
 	while (i < len) {
 		size_t start;

@@ -11,7 +11,8 @@
    of elem bytes): doubles it.  False when out of memory. */
 bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem);
 /* Append a change (zeroed but for kind); NULL when out of memory. */
-struct jbd_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind);
+struct jbd_field_change *jbd_dec_add(struct jbd_decoded *dec,
+				     enum jbd_change_kind kind);
 errcode_t jbd_dec_csum_failure(struct jbd_decoded *dec, const char *what,
 			       ext2_ino_t ino, bool has_group, uint32_t group);
 

@@ -1489,7 +1489,7 @@ static errcode_t decode_gdt(struct jbd_decoder *d, struct jbd_decoded *dec)
 			break;
 		t = tx_group(d, g);
 		for (i = before; t && i < dec->nchanges; i++) {
-			const struct jbd_change *c = &dec->changes[i];
+			const struct jbd_field_change *c = &dec->changes[i];
 
 			if (!strcmp(c->field, "bg_free_blocks_count"))
 				t->free_blocks += (int64_t)(c->new_value - c->old_value);
@@ -1521,7 +1521,7 @@ static errcode_t decode_bitmap(struct jbd_decoder *d, struct jbd_decoded *dec,
 	uint32_t nbits = inodes ? fs->super->s_inodes_per_group :
 			 (uint32_t)EXT2FS_NUM_B2C(fs, ext2fs_group_blocks_count(fs, g));
 	struct opaque_ext2_group_desc *saved = fs->group_desc;
-	struct jbd_change *c;
+	struct jbd_field_change *c;
 	struct tx_group *t = tx_group(d, g);
 	uint32_t bit;
 	int ok;
@@ -1721,7 +1721,7 @@ static errcode_t decode_dir(struct jbd_decoder *d, uint64_t fsblk,
 	size_t i;
 
 	for (i = 0; !err && i < dec->nchanges; i++) {
-		const struct jbd_change *c = &dec->changes[i];
+		const struct jbd_field_change *c = &dec->changes[i];
 
 		switch (c->kind) {
 		case JBD_CH_ENTRY_ADDED:

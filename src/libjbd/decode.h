@@ -63,7 +63,7 @@ enum jbd_change_kind {
 	JBD_CH_BYTES,		/* bytes [start, end) changed */
 };
 
-struct jbd_change {
+struct jbd_field_change {
 	enum jbd_change_kind kind;
 	ext2_ino_t inode;	/* inode field, entry's inode; 0 if none */
 	bool has_group;
@@ -98,7 +98,7 @@ struct jbd_decoded {
 	uint32_t prev_jblk, prev_tid;	/* else: the previous copy */
 	bool reused;			/* revoked since the previous copy: a
 					   block freed and allocated again */
-	struct jbd_change *changes;
+	struct jbd_field_change *changes;
 	size_t nchanges, cap;
 	struct jbd_csum_failure *csum_failures;
 	size_t ncsum_failures, csum_cap;

@@ -59,7 +59,8 @@ bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem)
 	return true;
 }
 
-struct jbd_field_change *jbd_dec_add(struct jbd_decoded *dec, enum jbd_change_kind kind)
+struct jbd_field_change *jbd_dec_add(struct jbd_decoded *dec,
+				     enum jbd_change_kind kind)
 {
 	struct jbd_field_change *c;
 

@@ -114,7 +114,7 @@ PY
 	printf 'jo\njw -b %d-%d /dev/zero\njc\n' $((last + 1000)) $((last + 200999)) |
 		debugfs -w -f - "$img" >/dev/null 2>&1
 	cp --sparse=always "$img" "$img.before"
-	run -8 --separate-stderr bash -c "ulimit -v 12000; '$JBDCTL' replay '$img'"
+	run -8 --separate-stderr bash -c "ulimit -v 8000; '$JBDCTL' replay '$img'"
 	[[ "$stderr" == *"Memory allocation failed while reading the journal"* ]]
 	cmp "$img" "$img.before"
 	# With room enough it replays.

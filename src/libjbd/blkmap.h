@@ -1,6 +1,7 @@
 /*
  * blkmap.h: a hash map from filesystem block number to a small record,
- * sized as it fills.  The revoke table and the replay plan both use it.
+ * sized as it fills: the replay plan of a log that logs blocks twice, and
+ * decode's last copy of each block.
  * An entry is 16 bytes; its flags live in a byte array beside the slots.
  */
 #ifndef JBD_BLKMAP_H

@@ -30,7 +30,7 @@
 #include "fdio.h"
 #include "homewrite.h"
 
-#define NBUF		4		/* buffers in flight */
+#define NBUF		2		/* buffers in flight */
 #define RUN_BYTES	(1U << 20)	/* bytes one buffer holds */
 #define DIRECT_ALIGN	4096		/* buffer alignment for O_DIRECT */
 

@@ -36,8 +36,7 @@
 #include "recover.h"
 #include "revoke.h"
 #include "selfmod.h"
-
-#define COPY_ESCAPE	0x1	/* blkmap flag: the copy was escaped */
+#include "sort.h"
 
 static void set_failure(struct jbd_recovery *r, enum jbd_recovery_failure f,
 			const struct jbd_event *ev)
@@ -153,12 +152,11 @@ static errcode_t scan_pass(struct jbd_journal *j, struct jbd_recovery *r)
 
 struct replay_state {
 	struct jbd_revoke_table revokes;
-	struct jbd_blkmap copies;	/* last good copy of every block */
+	uint32_t seq;			/* copies added, for log order */
 	uint64_t *bad_tids;		/* tid of each bad copy in r->bad_fsblks */
 	size_t bad_cap;
 	bool stop_copies;
-	bool deferred;		/* checksums left to jbd_recover_write: every
-				   copy goes straight into r->plan */
+	bool deferred;		/* checksums left to jbd_recover_write */
 	size_t plan_cap;
 	bool logged_twice;	/* deferred, and a block has two copies */
 };
@@ -185,49 +183,94 @@ static errcode_t note_bad_copy(struct jbd_recovery *r, struct replay_state *st,
 	return 0;
 }
 
-/*
- * Deferred: the copy goes into the plan with its tag checksum, while the
- * map only tells whether the block was logged before.  If it was, an
- * earlier copy's verdict could matter, so the caller plans again with
- * the data read.
- */
-static errcode_t add_deferred_copy(struct jbd_recovery *r,
-				   struct replay_state *st,
-				   const struct jbd_event *ev)
+static int cmp_fsblk(const void *a, const void *b)
 {
-	struct jbd_blkmap_entry *e;
-	bool fresh;
-	errcode_t err;
+	const struct jbd_replay_block *x = a, *y = b;
 
-	err = jbd_blkmap_get(&st->copies, ev->fsblk, &e, &fresh);
-	if (err)
-		return err;
-	if (!fresh) {
-		st->logged_twice = true;
-		return 0;
+	return x->fsblk < y->fsblk ? -1 : x->fsblk > y->fsblk;
+}
+
+/* By block, and a block's copies in log order. */
+static int cmp_fsblk_seq(const void *a, const void *b)
+{
+	const struct jbd_replay_block *x = a, *y = b;
+
+	if (x->fsblk != y->fsblk)
+		return x->fsblk < y->fsblk ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort the plan by block; is any block in it twice? */
+static bool sort_find_twice(struct jbd_recovery *r)
+{
+	size_t i;
+
+	jbd_sort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
+	for (i = 1; i < r->nplan; i++)
+		if (r->plan[i].fsblk == r->plan[i - 1].fsblk)
+			return true;
+	return false;
+}
+
+/* Sort the plan by block, keeping each block's last copy. */
+static void keep_last_copies(struct jbd_recovery *r)
+{
+	size_t i, n = 0;
+
+	jbd_sort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk_seq);
+	for (i = 0; i < r->nplan; i++) {
+		if (n && r->plan[n - 1].fsblk == r->plan[i].fsblk)
+			n--;
+		r->plan[n++] = r->plan[i];
 	}
+	r->nplan = n;
+}
+
+/*
+ * Every good copy goes into the plan as it is met.  Each time the plan
+ * fills, it is sorted by block and cut to each block's last copy, and
+ * grows only if that did not free half of it: a long log of blocks
+ * rewritten again and again costs one array of its distinct blocks.
+ * Deferred, the copy keeps its tag checksum, and a block logged twice
+ * means an earlier copy's verdict could matter, so the caller plans again
+ * with the data read: the plan is checked for that each time it fills
+ * and once at the end, so that such a log stops early.
+ */
+static errcode_t add_copy(struct jbd_recovery *r, struct replay_state *st,
+			  const struct jbd_event *ev)
+{
 	if (r->nplan == st->plan_cap) {
 		size_t cap = st->plan_cap ? st->plan_cap * 2 : 1024;
-		struct jbd_replay_block *p = realloc(r->plan, cap * sizeof(*p));
+		struct jbd_replay_block *p;
 
-		if (!p)
-			return EXT2_ET_NO_MEMORY;
-		r->plan = p;
-		st->plan_cap = cap;
+		if (st->deferred && sort_find_twice(r)) {
+			st->logged_twice = true;
+			return 0;
+		}
+		if (!st->deferred)
+			keep_last_copies(r);
+		if (r->nplan * 2 > st->plan_cap || !st->plan_cap) {
+			p = realloc(r->plan, cap * sizeof(*p));
+			if (!p)
+				return EXT2_ET_NO_MEMORY;
+			r->plan = p;
+			st->plan_cap = cap;
+		}
 	}
 	r->plan[r->nplan++] = (struct jbd_replay_block){
 		.fsblk = ev->fsblk, .jblk = ev->jblk, .tid = ev->tid,
-		.csum = ev->csum_stored, .check = true,
+		.check = st->deferred,
 		.escape = (ev->flags & JBD2_FLAG_ESCAPE) != 0 };
+	if (st->deferred)
+		r->plan[r->nplan - 1].csum = ev->csum_stored;
+	else
+		r->plan[r->nplan - 1].seq = st->seq++;
 	return 0;
 }
 
 static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
 			      const struct jbd_event *ev)
 {
-	struct jbd_blkmap_entry *e;
-	errcode_t err;
-
 	switch (ev->type) {
 	case JBD_EV_DESCRIPTOR:
 		/* Past the scan, a bad descriptor is fatal (kernel REVOKE pass). */
@@ -249,32 +292,16 @@ static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
 		r->tags++;
 		if (st->stop_copies)
 			return 0;
-		if (st->deferred)
-			return add_deferred_copy(r, st, ev);
-		if (ev->csum == JBD_CSUM_BAD)
+		if (!st->deferred && ev->csum == JBD_CSUM_BAD)
 			return note_bad_copy(r, st, ev);
-		err = jbd_blkmap_get(&st->copies, ev->fsblk, &e, NULL);
-		if (err)
-			return err;
-		e->tid = ev->tid;
-		e->jblk = ev->jblk;
-		*jbd_blkmap_flags(&st->copies, e) = JBD_BLKMAP_USED |
-			((ev->flags & JBD2_FLAG_ESCAPE) ? COPY_ESCAPE : 0);
-		return 0;
+		return add_copy(r, st, ev);
 	default:
 		return 0;
 	}
 }
 
-static int cmp_fsblk(const void *a, const void *b)
-{
-	const struct jbd_replay_block *x = a, *y = b;
-
-	return x->fsblk < y->fsblk ? -1 : x->fsblk > y->fsblk;
-}
-
 /* Keep each block's last good copy unless a revoke cancels it. */
-static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
+static void build_plan(struct jbd_recovery *r, struct replay_state *st)
 {
 	size_t i, n = 0;
 
@@ -289,34 +316,30 @@ static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
 		r->bad_fsblks[n++] = r->bad_fsblks[i];
 	}
 	r->nbad = n;
-	if (!st->copies.count)
-		return 0;
-	r->plan = calloc(st->copies.count, sizeof(*r->plan));
-	if (!r->plan)
-		return EXT2_ET_NO_MEMORY;
-	for (i = 0; i < st->copies.cap; i++) {
-		const struct jbd_blkmap_entry *e = &st->copies.slots[i];
-		uint8_t flags = st->copies.flags[i];
-
-		if (!(flags & JBD_BLKMAP_USED))
-			continue;
-		if (jbd_revoke_test(&st->revokes, e->fsblk, e->tid)) {
+	keep_last_copies(r);
+	for (i = 0, n = 0; i < r->nplan; i++) {
+		if (jbd_revoke_test(&st->revokes, r->plan[i].fsblk,
+				    r->plan[i].tid)) {
 			r->revoked++;
 			continue;
 		}
-		r->plan[r->nplan++] = (struct jbd_replay_block){
-			.fsblk = e->fsblk, .jblk = e->jblk, .tid = e->tid,
-			.escape = flags & COPY_ESCAPE };
+		r->plan[n++] = r->plan[i];
 	}
-	qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
-	return 0;
+	r->nplan = n;
 }
 
-/* Deferred: drop the revoked copies from the plan, then sort it. */
+/*
+ * Deferred: drop the revoked copies from the plan, sorted by block on the
+ * way; a block logged twice sends the caller back to plan with the data.
+ */
 static void build_deferred_plan(struct jbd_recovery *r, struct replay_state *st)
 {
 	size_t i, n = 0;
 
+	if (sort_find_twice(r)) {
+		st->logged_twice = true;
+		return;
+	}
 	for (i = 0; i < r->nplan; i++) {
 		if (jbd_revoke_test(&st->revokes, r->plan[i].fsblk,
 				    r->plan[i].tid)) {
@@ -326,8 +349,6 @@ static void build_deferred_plan(struct jbd_recovery *r, struct replay_state *st)
 		r->plan[n++] = r->plan[i];
 	}
 	r->nplan = n;
-	if (n)	/* qsort wants a real array, even empty */
-		qsort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
 }
 
 /*
@@ -359,7 +380,6 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 	if (err)
 		return err;
 	jbd_revoke_init(&st.revokes);
-	jbd_blkmap_init(&st.copies);
 	while (!(err = jbd_walk_next(w, &ev))) {
 		if (ev.type == JBD_EV_END || tid_geq(ev.tid, r->end_tid))
 			break;
@@ -373,15 +393,15 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 			break;
 	}
 	jbd_walk_end(w);
-	*ret_logged_twice = st.logged_twice;
-	if (!err && deferred && r->failure != JBD_RECOVERY_OK)
+	jbd_revoke_seal(&st.revokes);
+	if (err || r->failure != JBD_RECOVERY_OK)
 		r->nplan = 0;	/* nothing is replayed */
-	else if (!err && deferred && !st.logged_twice)
+	else if (deferred && !st.logged_twice)
 		build_deferred_plan(r, &st);
-	else if (!err && !deferred && r->failure == JBD_RECOVERY_OK)
-		err = build_plan(r, &st);
+	else if (!deferred)
+		build_plan(r, &st);
+	*ret_logged_twice = st.logged_twice;
 	jbd_revoke_free(&st.revokes);
-	jbd_blkmap_free(&st.copies);
 	free(st.bad_tids);
 	return err;
 }

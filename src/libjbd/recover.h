@@ -40,7 +40,10 @@ struct jbd_replay_block {
 	uint64_t fsblk;
 	uint32_t jblk;
 	uint32_t tid;
-	uint32_t csum;		/* the tag's, when check is set */
+	union {
+		uint32_t csum;	/* the tag's, when check is set */
+		uint32_t seq;	/* while planning, unchecked: log order */
+	};
 	bool escape;
 	bool check;		/* checksum not read yet: jbd_recover_write's */
 	bool bad;		/* jbd_recover_write found it bad */

@@ -19,22 +19,31 @@
 #            the uninterrupted run (tests/fc-tree) and e2fsck -fn accepts
 #            it (the bytes may differ: jbdctl logs the fast commits' result
 #            as a transaction, and a re-run allocates it again).
-#   create,  a re-run finishes and e2fsck -fn accepts the result, with the
-#   remove   journal there (create) or gone (remove) as after the
-#            uninterrupted run.
-# --sample (make check) takes a few fixtures with one random subset and
-# one torn write per crash point; without it (make crashcheck) every
-# fixture, every corpus image, 4 subsets and 4 torn writes per crash point
-# (CRASHCHECK_SUBSETS, CRASHCHECK_TORN).  States with the same content are
-# checked once (crashgen); CRASHCHECK_JOBS (2) checks them in parallel.
+#   create,  a re-run finishes and e2fsck -fn accepts the result, which is
+#   remove   the uninterrupted run's image (with the journal, create, or
+#            without, remove).
+# --sample (make check, seconds) takes every command and mode once: replay
+# direct, --buffered and direct I/O refused on the revoke fixture (1k
+# blocks), the external journal (4k), the own fast-commit log (1k), create
+# on 1k blocks and remove on 4k; 3 crash points of each
+# (CRASHCHECK_POINTS, 0: all; crashgen -p), evenly spread from the first
+# to the last with a write pending, with none, all, one random subset and
+# one torn write of the pending writes, torn prefix and suffix in turn
+# (crashgen -t); tests/replay.bats adds --undo on revoke, every crash
+# point.  Without it (make crashcheck): every fixture, every corpus image,
+# both block sizes for create and remove, every crash point, 4 subsets and
+# 4 torn writes per crash point (CRASHCHECK_SUBSETS, CRASHCHECK_TORN).
+# States with the same content are checked once (crashgen);
+# CRASHCHECK_JOBS (2) checks them in parallel.
 #
 # Environment: JBDCTL, TOP_SRCDIR, WRITELOG_SO, CRASHGEN, FC_TREE;
 # JBDCTL_CORPUS; CRASHCHECK_FIXTURES (the replay fixtures), CRASHCHECK_CORPUS=0
 # (no corpus images), CRASHCHECK_ONLY (these commands and modes only:
 # "replay undo,create"), CRASHCHECK_XFAIL: the commands and modes whose
 # failed states are known and reported, but do not fail the run.
-# Prints one line per case and the totals per command and mode; exits 1
-# if a state failed outside CRASHCHECK_XFAIL.
+# Prints one line per case, the totals per command and mode, and the
+# states of each kind (none, all, random subset, torn prefix, torn
+# suffix); exits 1 if a state failed outside CRASHCHECK_XFAIL.
 set -u
 export LC_ALL=C PATH="$PATH:/usr/sbin:/sbin"
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"

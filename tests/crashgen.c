@@ -585,8 +585,8 @@ static void add_state(enum kind kind, size_t k, const bool *pick, size_t torn,
 		states = xrealloc(states, stcap * sizeof(*states));
 	}
 	s = &states[nstates++];
-	*s = (struct state){ .kind = kind, .k = k, .torn = torn, .tfrom = tfrom, .tto = tto,
-			     .rc = -1 };
+	*s = (struct state){ .kind = kind, .k = k, .torn = torn,
+			     .tfrom = tfrom, .tto = tto, .rc = -1 };
 	if (pick) {
 		s->pick = calloc(nevs / 8 + 1, 1);
 		if (!s->pick)
@@ -619,7 +619,8 @@ static size_t pending(size_t k, bool *durable, size_t *pend)
 }
 
 /* -p: the npick crash points kept (a flag per event), evenly spread over
- * those with a pending write, the first and the last of them included. */
+ * those with a pending write, the first and the last of them included
+ * (none with a pending write: the end, a state of the durable writes). */
 static bool *sample_points(unsigned long npick, bool *durable, size_t *pend)
 {
 	bool *keep = xmalloc(nevs + 1);
@@ -637,6 +638,8 @@ static bool *sample_points(unsigned long npick, bool *durable, size_t *pend)
 		else
 			keep[cand[i * (ncand - 1) / (npick - 1)]] = true;
 	}
+	if (!ncand)
+		keep[nevs] = true;
 	free(cand);
 	return keep;
 }

@@ -19,14 +19,50 @@ setup() {
 	run bash "$TOP_SRCDIR/tests/crashcheck.sh" --sample
 	printf '%s\n' "$output" | sed -n '/^totals:/,$p' | sed 's/^/# /' >&3
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	# Every mode ran states, and none failed.
+	# Every mode ran states, and none failed: 1k blocks (revoke, the fast
+	# commits, create) and 4k (the external journal, remove).
 	for key in "replay direct" "replay buffered" "replay nodirect" create remove; do
 		n=$(printf '%s\n' "$output" | sed -n "s/^  $key: \([0-9]*\) states tried.* 0 failed.*/\1/p")
-		[ "${n:-0}" -ge 10 ] || { echo "$key: ${n:-no} states"; return 1; }
+		[ "${n:-0}" -ge 5 ] || { echo "$key: ${n:-no} states"; return 1; }
 	done
+	[[ "$output" == *"replay direct external: "*" 0 failed"* ]]
+	[[ "$output" == *"create ext4-1024: "*" 0 failed"* ]]
+	[[ "$output" == *"remove ext4-4096: "*" 0 failed"* ]]
 	if command -v python3 >/dev/null; then
 		[[ "$output" == *"replay direct fast-commit-own: "*" 0 failed"* ]]
 	fi
+	# Every kind of state: none, all, a random subset, a torn prefix and
+	# a torn suffix of the pending writes.
+	kinds=$(printf '%s\n' "$output" | sed -n 's/^  kinds: //p')
+	[[ "$kinds" =~ ^[1-9][0-9]*\ none,\ [1-9][0-9]*\ all,\ [1-9][0-9]*\ random\ subset,\ [1-9][0-9]*\ torn\ prefix,\ [1-9][0-9]*\ torn\ suffix$ ]] ||
+		{ echo "kinds: $kinds"; return 1; }
+}
+
+@test "crash states: a sample keeps crash points evenly spread, the first and the last (-p); torn writes alternate prefix and suffix (-t)" {
+	local t=$BATS_TEST_TMPDIR
+	head -c 8192 /dev/zero | tr '\0' x > "$t/f"
+	cp "$t/f" "$t/base"
+	# Three writes of 8 sectors, the first two synced: three crash points
+	# with a write pending.
+	env LD_PRELOAD="$WRITELOG_SO" JBDCTL_WRITELOG="$t/log" JBDCTL_WRITELOG_FILES="$t/f" \
+		bash -c "dd if=/dev/zero of='$t/f' bs=4096 count=1 conv=notrunc,fsync status=none
+			 dd if=/dev/zero of='$t/f' bs=4096 seek=1 count=1 conv=notrunc,fsync status=none
+			 dd if=/dev/urandom of='$t/f' bs=4096 count=1 conv=notrunc status=none"
+	run -0 "$CRASHGEN" -a -n 0 -m 2 "$t/log" "echo \"\$CRASH_STATE\" >> $t/all" "$t/base" "$t/s"
+	[[ "$output" == *", 3 crash points, "* ]]
+	run -0 "$CRASHGEN" -a -n 0 -m 2 -p 2 -t "$t/log" "echo \"\$CRASH_STATE\" >> $t/sample" "$t/base" "$t/s"
+	[[ "$output" == *", 2 crash points, "* ]]
+	[[ "$output" == *"kinds: 2 none, 2 all, 0 subset, 2 prefix, 2 suffix"* ]]
+	points() { sed 's/^event \([0-9]*\):.*/\1/' "$1" | uniq | tr '\n' ' '; }
+	read -r p1 p2 p3 <<<"$(points "$t/all")"
+	[ -n "$p3" ]
+	[ "$(points "$t/sample")" = "$p1 $p3 " ]
+	# In turn, over the run: prefix, suffix, prefix, suffix.
+	[ "$(sed -n 's/.*torn write.*: \(prefix\|suffix\) .*/\1/p' "$t/sample" | tr '\n' ' ')" = \
+		"prefix suffix prefix suffix " ]
+	# -p larger than the points: all of them.
+	run -0 "$CRASHGEN" -a -n 0 -m 2 -p 5 "$t/log" true "$t/base" "$t/s"
+	[[ "$output" == *", 3 crash points, "* ]]
 }
 
 @test "crash states: the generator's model (pending writes, flushes, torn sectors)" {

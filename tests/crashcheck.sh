@@ -19,22 +19,31 @@
 #            the uninterrupted run (tests/fc-tree) and e2fsck -fn accepts
 #            it (the bytes may differ: jbdctl logs the fast commits' result
 #            as a transaction, and a re-run allocates it again).
-#   create,  a re-run finishes and e2fsck -fn accepts the result, with the
-#   remove   journal there (create) or gone (remove) as after the
-#            uninterrupted run.
-# --sample (make check) takes a few fixtures with one random subset and
-# one torn write per crash point; without it (make crashcheck) every
-# fixture, every corpus image, 4 subsets and 4 torn writes per crash point
-# (CRASHCHECK_SUBSETS, CRASHCHECK_TORN).  States with the same content are
-# checked once (crashgen); CRASHCHECK_JOBS (2) checks them in parallel.
+#   create,  a re-run finishes and e2fsck -fn accepts the result, which is
+#   remove   the uninterrupted run's image (with the journal, create, or
+#            without, remove).
+# --sample (make check, seconds) takes every command and mode once: replay
+# direct, --buffered and direct I/O refused on the revoke fixture (1k
+# blocks), the external journal (4k), the own fast-commit log (1k), create
+# on 1k blocks and remove on 4k; 3 crash points of each
+# (CRASHCHECK_POINTS, 0: all; crashgen -p), evenly spread from the first
+# to the last with a write pending, with none, all, one random subset and
+# one torn write of the pending writes, torn prefix and suffix in turn
+# (crashgen -t); tests/replay.bats adds --undo on revoke, every crash
+# point.  Without it (make crashcheck): every fixture, every corpus image,
+# both block sizes for create and remove, every crash point, 4 subsets and
+# 4 torn writes per crash point (CRASHCHECK_SUBSETS, CRASHCHECK_TORN).
+# States with the same content are checked once (crashgen);
+# CRASHCHECK_JOBS (2) checks them in parallel.
 #
 # Environment: JBDCTL, TOP_SRCDIR, WRITELOG_SO, CRASHGEN, FC_TREE;
 # JBDCTL_CORPUS; CRASHCHECK_FIXTURES (the replay fixtures), CRASHCHECK_CORPUS=0
 # (no corpus images), CRASHCHECK_ONLY (these commands and modes only:
 # "replay undo,create"), CRASHCHECK_XFAIL: the commands and modes whose
 # failed states are known and reported, but do not fail the run.
-# Prints one line per case and the totals per command and mode; exits 1
-# if a state failed outside CRASHCHECK_XFAIL.
+# Prints one line per case, the totals per command and mode, and the
+# states of each kind (none, all, random subset, torn prefix, torn
+# suffix); exits 1 if a state failed outside CRASHCHECK_XFAIL.
 set -u
 export LC_ALL=C PATH="$PATH:/usr/sbin:/sbin"
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -50,11 +59,13 @@ export JBDCTL TOP_SRCDIR FC_TREE
 sample=false
 [ "${1:-}" = --sample ] && sample=true
 if $sample; then
-	NSUB=1 NTORN=1
+	# 3 crash points per case (crashgen -p), one subset and one torn
+	# write each, torn prefix and suffix in turn (-t).
+	NSUB=1 NTORN=1 SAMPLE="-p ${CRASHCHECK_POINTS:-3} -t"
 	REPLAY_FIXTURES="revoke"
 	MODES="direct buffered nodirect ${CRASHCHECK_SAMPLE_MODES:-}"
 else
-	NSUB=${CRASHCHECK_SUBSETS:-4} NTORN=${CRASHCHECK_TORN:-4}
+	NSUB=${CRASHCHECK_SUBSETS:-4} NTORN=${CRASHCHECK_TORN:-4} SAMPLE=
 	REPLAY_FIXTURES="revoke escaped wrap-v3 multi-descr-1k csum-v3-64bit-4k
 		ext3-1k csum-v1 tid-wrap hurd-1k hurd-4k nocsum-64bit-4k"
 	MODES="direct buffered nodirect undo"
@@ -69,8 +80,9 @@ tmp=${CRASHCHECK_TMPDIR:-}
 W=$(mktemp -d "${tmp:-${TMPDIR:-/tmp}}/crashcheck.XXXXXX") || exit 2
 trap 'rm -rf "$W"' EXIT
 declare -A TRIED FAILED NOTED DISTINCT
+KINDS=(0 0 0 0 0)	# states of each kind: none, all, subset, prefix, suffix
 status=0
-start=$(date +%s)
+SECONDS=0	# the wall time, in bash: under load every process counts
 
 # record FILES command...: run the command under the recorder, logging
 # writes to FILES (colon-separated); its stdout and stderr go to $W/run.out.
@@ -78,7 +90,7 @@ record() {
 	local files=$1
 	shift
 	rm -f "$W/log"
-	env LD_PRELOAD="$WRITELOG_SO" JBDCTL_WRITELOG="$W/log" \
+	LD_PRELOAD="$WRITELOG_SO" JBDCTL_WRITELOG="$W/log" \
 		JBDCTL_WRITELOG_FILES="$files" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$@" > "$W/run.out" 2>&1
@@ -87,14 +99,22 @@ record() {
 # tally KEY NAME NOTE LOG CHECK BASE TARGET...: run crashgen; count.  NOTE
 # names what a noted state (check exit 100) is.
 tally() {
-	local key=$1 name=$2 note=$3 out t f x d s0 s1
+	local key=$1 name=$2 note=$3 out t='' f x d s0=$SECONDS i
+	local re='crash states: ([0-9]+) tried, ([0-9]+) failed, ([0-9]+) noted \(([0-9]+) distinct'
+	local rek='kinds: ([0-9]+) none, ([0-9]+) all, ([0-9]+) subset, ([0-9]+) prefix, ([0-9]+) suffix'
 	shift 3
-	s0=$(date +%s)
-	out=$("$CRASHGEN" -j "$JOBS" -n "$NSUB" -m "$NTORN" -s 1 "$@" 2>"$W/fail.txt")
-	s1=$(date +%s)
-	read -r t f x d < <(sed -n 's/^crash states: \([0-9]*\) tried, \([0-9]*\) failed, \([0-9]*\) noted (\([0-9]*\) distinct.*/\1 \2 \3 \4/p' <<<"$out")
-	[ -n "${t:-}" ] || { t=0 f=1 x=0 d=0; cat "$W/fail.txt"; }
-	echo "$key $name: $t states tried, $f failed ($d distinct)${note:+, $x $note} [$((s1 - s0)) s]"
+	# shellcheck disable=SC2086	# $SAMPLE: options
+	out=$("$CRASHGEN" -j "$JOBS" -n "$NSUB" -m "$NTORN" -s 1 $SAMPLE "$@" 2>"$W/fail.txt")
+	if [[ "$out" =~ $re ]]; then
+		t=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} x=${BASH_REMATCH[3]} d=${BASH_REMATCH[4]}
+	fi
+	if [[ "$out" =~ $rek ]]; then
+		for i in 0 1 2 3 4; do
+			KINDS[i]=$(( KINDS[i] + BASH_REMATCH[i + 1] ))
+		done
+	fi
+	[ -n "$t" ] || { t=0 f=1 x=0 d=0; cat "$W/fail.txt"; }
+	echo "$key $name: $t states tried, $f failed ($d distinct)${note:+, $x $note} [$((SECONDS - s0)) s]"
 	if [ "$f" -ne 0 ]; then
 		grep -v '^crashgen: state failed' "$W/fail.txt" | head -5 | sed 's/^/  /'
 		grep '^crashgen: state failed' "$W/fail.txt" | head -3 | sed 's/^/  /'
@@ -108,23 +128,36 @@ tally() {
 
 # wanted KEY: CRASHCHECK_ONLY names it (or is unset).
 wanted() {
-	[ -z "${CRASHCHECK_ONLY:-}" ] && return 0
-	tr ',' '\n' <<<"$CRASHCHECK_ONLY" | grep -qxF -- "$1"
+	[ -z "${CRASHCHECK_ONLY:-}" ] || [[ ",$CRASHCHECK_ONLY," == *",$1,"* ]]
+}
+
+# replay_wanted ["MODE..."]: one of these replay modes (all of $MODES) is
+# wanted: a case that none of them runs in is not even set up.
+replay_wanted() {
+	local m modes=${1:-$MODES}
+	for m in $modes; do
+		wanted "replay $m" && return 0
+	done
+	return 1
 }
 
 xfail() {
 	local k
-	while read -r k; do
+	local IFS=,
+	for k in ${CRASHCHECK_XFAIL:-}; do
+		k=${k#"${k%%[! ]*}"} k=${k%"${k##*[! ]}"}	# without the blanks around
 		[ "$k" = "$1" ] && return 0
-	done < <(tr ',' '\n' <<<"${CRASHCHECK_XFAIL:-}" | sed 's/^ *//; s/ *$//')
+	done
 	return 1
 }
 
 # The check a crash state of replay must pass: written for crashgen, with
-# image_diff as the bats tests define it.
+# image_diff as the bats tests define it.  The checks are POSIX sh, read
+# by the shell that crashgen starts for each state ("set -- ARGS; .
+# CHECK"): one process fewer per state, and dash starts faster than bash.
 {
 	cat <<'EOF'
-#!/usr/bin/env bash
+#!/bin/sh
 # $1 image, $2 reference image, $3 journal (or ""), $4 reference journal,
 # $5 undo file (or ""), $6 the original image, $7 the reference tree (or
 # "": compare bytes).  Exit 100: passed, e2undo refused the state.
@@ -142,8 +175,11 @@ if [ -n "$undo" ]; then
 		# file's copy of it changed (see src/libjbd/undofile.c): e2undo
 		# refuses, writing nothing; e2undo -f restores every block, then
 		# clears the superblock's "valid" state bit for e2fsck.
-		if [[ "$out" == *"superblock doesn't match the undo file"* ]] &&
-		   cmp -s "$img.u" "$img" &&
+		case $out in
+		*"superblock doesn't match the undo file"*) refused=1 ;;
+		*) refused=0 ;;
+		esac
+		if [ "$refused" = 1 ] && cmp -s "$img.u" "$img" &&
 		   e2undo -f "$undo" "$img.u" >/dev/null 2>&1 &&
 		   [ -z "$(image_diff "$orig" "$img.u" | grep -v 'block 1 of 1k, offset 58:')" ]; then
 			noted=1
@@ -223,7 +259,7 @@ replay_case() {
 		[ -n "$jnl" ] && args+=("$jnl" "$W/s%j.jnl")
 		[ -n "$undo" ] && args+=(- "$W/s%j.undo")
 		tally "replay $mode" "$name" "$note" "$W/log" \
-			"$W/check-replay '$W/s%j.img' '$W/ref.img' '${jnl:+$W/s%j.jnl}' '$W/ref.jnl' '${undo:+$W/s%j.undo}' '$img' '$reftree'" \
+			"set -- '$W/s%j.img' '$W/ref.img' '${jnl:+$W/s%j.jnl}' '$W/ref.jnl' '${undo:+$W/s%j.undo}' '$img' '$reftree'; . '$W/check-replay'" \
 			"${args[@]}"
 	done
 }
@@ -260,25 +296,33 @@ fc_own_log() {
 	rm -rf "$d"
 }
 
-# create and remove: a re-run finishes, e2fsck -fn accepts the result and
-# the journal is there (create) or gone (remove).
+# has_journal IMG: the filesystem has the has_journal feature.
+has_journal() {
+	dumpe2fs -h "$1" 2>/dev/null | grep -q '^Filesystem features:.*has_journal'
+}
+
+# create and remove: a re-run finishes, e2fsck -fn accepts the result, and
+# it is the uninterrupted run's image, which fs_case checked has the
+# journal (create) or not (remove).
 {
 	cat <<'EOF'
-#!/usr/bin/env bash
+#!/bin/sh
 # $1 command (create|remove), $2 image, $3 the uninterrupted run's image.
 cmd=$1 img=$2 ref=$3
 export E2FSPROGS_FAKE_TIME=1700000000
 EOF
 	sed -n '/^image_diff()/,/^}/p' "$TOP_SRCDIR/tests/test_helper.bash"
+	declare -f has_journal
 	cat <<'EOF'
 "$JBDCTL" "$cmd" "$img" >/dev/null 2>&1
-if [ "$cmd" = create ]; then want=yes; else want=no; fi
-has=no
-dumpe2fs -h "$img" 2>/dev/null | grep -q '^Filesystem features:.*has_journal' && has=yes
-[ "$has" = "$want" ] || { echo "$CRASH_STATE: re-run left has_journal=$has" >&2; exit 2; }
 e2fsck -fn "$img" >/dev/null 2>&1 || { echo "$CRASH_STATE: e2fsck -fn after the re-run" >&2; exit 3; }
 d=$(image_diff "$ref" "$img")
-[ -z "$d" ] || { echo "$CRASH_STATE: not the uninterrupted run's image: $d" | head -3 >&2; exit 4; }
+if [ -n "$d" ]; then
+	has=no
+	has_journal "$img" && has=yes
+	echo "$CRASH_STATE: not the uninterrupted run's image (has_journal=$has): $d" | head -3 >&2
+	exit 4
+fi
 exit 0
 EOF
 } > "$W/check-fs"
@@ -286,28 +330,48 @@ chmod +x "$W/check-fs"
 
 # The journal inode's times are the clock's: the same in every run.
 fs_case() {
-	local cmd=$1 name=$2 img=$3
+	local cmd=$1 name=$2 img=$3 has
 	wanted "$cmd" || return 0
 	cp "$img" "$W/run.img"
 	E2FSPROGS_FAKE_TIME=1700000000 record "$W/run.img" "$JBDCTL" "$cmd" "$W/run.img"
-	tally "$cmd" "$name" "" "$W/log" "$W/check-fs $cmd '$W/s%j.img' '$W/run.img'" \
+	# Every state must end as this image: with the journal (create) or
+	# without (remove), and e2fsck accepting it.
+	if has_journal "$W/run.img"; then has=create; else has=remove; fi
+	[ "$has" = "$cmd" ] ||
+		{ echo "$cmd $name: the uninterrupted run left has_journal wrong"; status=1; return; }
+	e2fsck -fn "$W/run.img" >/dev/null 2>&1 ||
+		{ echo "$cmd $name: e2fsck -fn rejects the uninterrupted run"; status=1; return; }
+	tally "$cmd" "$name" "" "$W/log" "set -- $cmd '$W/s%j.img' '$W/run.img'; . '$W/check-fs'" \
 		"$img" "$W/s%j.img"
 }
 
+# Fast commits: direct only in the sample, and never --undo (refused).  The
+# log (python3, debugfs) is built while the first cases run.
+if $sample; then fcmodes=direct; else fcmodes="direct buffered nodirect"; fi
+fcpid=
+if replay_wanted "$fcmodes" && [ -x "$FC_TREE" ]; then
+	fc_own_log "$W/fc-own.img" > "$W/fc-own.out" 2>&1 &
+	fcpid=$!
+fi
+
 for name in $REPLAY_FIXTURES; do
+	replay_wanted || break
 	xz -dc "$FIXTURES/$name.img.xz" > "$W/$name.img"
 	replay_case "$name" "$W/$name.img"
 	rm -f "$W/$name.img"
 done
-xz -dc "$FIXTURES/external.img.xz" > "$W/external.img"
-xz -dc "$FIXTURES/external.jnl.xz" > "$W/external.jnl"
-replay_case external "$W/external.img" "$W/external.jnl"
-rm -f "$W/external.img" "$W/external.jnl"
-if [ -x "$FC_TREE" ] && fc_own_log "$W/fc-own.img"; then
+if replay_wanted direct; then	# the only mode with an external journal
+	xz -dc "$FIXTURES/external.img.xz" > "$W/external.img"
+	xz -dc "$FIXTURES/external.jnl.xz" > "$W/external.jnl"
+	replay_case external "$W/external.img" "$W/external.jnl"
+	rm -f "$W/external.img" "$W/external.jnl"
+fi
+if [ -n "$fcpid" ] && wait "$fcpid"; then
 	replay_case fast-commit-own "$W/fc-own.img"
 	rm -f "$W/fc-own.img"
-else
+elif replay_wanted "$fcmodes"; then
 	echo "replay fast-commit-own: skipped (needs python3 and tests/fc-tree)"
+	[ -s "$W/fc-own.out" ] && sed 's/^/  /' "$W/fc-own.out"
 fi
 
 if ! $sample && [ "${CRASHCHECK_CORPUS:-1}" != 0 ] &&
@@ -334,10 +398,19 @@ if ! $sample && [ "${CRASHCHECK_CORPUS:-1}" != 0 ] &&
 	done
 fi
 
+# create and remove on 8 MiB filesystems of 1k and 4k blocks (the sample:
+# create on 1k, remove on 4k).
 for bs in 1024 4096; do
+	c=create r=remove
+	if $sample; then
+		[ $bs = 1024 ] && r=
+		[ $bs = 4096 ] && c=
+	fi
+	{ [ -n "$c" ] && wanted create; } || { [ -n "$r" ] && wanted remove; } || continue
 	rm -f "$W/nj.img"
 	mke2fs -q -F -t ext4 -O ^has_journal -b $bs "$W/nj.img" 8M >/dev/null 2>&1
-	fs_case create "ext4-${bs}" "$W/nj.img"
+	[ -n "$c" ] && fs_case create "ext4-${bs}" "$W/nj.img"
+	[ -z "$r" ] && continue
 	cp "$W/nj.img" "$W/j.img"
 	"$JBDCTL" create "$W/j.img" >/dev/null 2>&1
 	fs_case remove "ext4-${bs}" "$W/j.img"
@@ -359,5 +432,6 @@ all=0 bad=0 dist=0
 for key in "${!TRIED[@]}"; do
 	all=$((all + TRIED[$key])) bad=$((bad + FAILED[$key])) dist=$((dist + DISTINCT[$key]))
 done
-echo "  all: $all states tried, $bad failed ($dist distinct), in $(( $(date +%s) - start )) s with $JOBS jobs"
+echo "  all: $all states tried, $bad failed ($dist distinct), in $SECONDS s with $JOBS jobs"
+echo "  kinds: ${KINDS[0]} none, ${KINDS[1]} all, ${KINDS[2]} random subset, ${KINDS[3]} torn prefix, ${KINDS[4]} torn suffix"
 exit $status

@@ -2,8 +2,8 @@
  * crashgen.c: the crash states of a recorded run (tests/writelog.c), each
  * checked by a command.
  *
- *   crashgen [-n N] [-m M] [-s SEED] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET
- *            [BASE TARGET...]
+ *   crashgen [-n N] [-m M] [-s SEED] [-p P] [-t] [-j JOBS] [-a] [-q] LOG CHECK
+ *            BASE TARGET [BASE TARGET...]
  *
  * A range that fallocate zeroed ('Z') is a write of zeros.
  *
@@ -37,12 +37,20 @@
  *
  * -a checks every state, the same disk or not (to test the hashing).
  *
+ * A sample (make check): -p P keeps P of the crash points with a pending
+ * write, evenly spread from the first to the last of them (the others get
+ * no state); -t makes the torn writes alternate prefix, suffix, prefix...
+ * over the whole run instead of drawing one, so that two torn writes
+ * are one of each.
+ *
  * -j JOBS checks the distinct states in JOBS processes; "%j" in CHECK and
  * in each TARGET becomes the job's number (0, 1, ...), so that each job
  * builds its states in files of its own; CRASH_JOB holds it too.
  *
  * Prints "crash states: T tried, F failed, X noted (D distinct checked,
- * P crash points, E events)"; exits 1 if F > 0.
+ * P crash points, E events)", then "kinds: N none, A all, S subset,
+ * R prefix, U suffix" (the states tried of each kind; prefix and suffix
+ * are the torn writes); exits 1 if F > 0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -279,9 +287,16 @@ static void add_piece(size_t i, uint64_t lo, uint64_t hi)
 	pcs[npcs++] = (struct piece){ i, lo, hi };
 }
 
+/* What a state takes of the pending writes. */
+enum kind { K_NONE, K_ALL, K_SUBSET, K_PREFIX, K_SUFFIX, NKINDS };
+static const char *const kind_names[NKINDS] = {
+	"none", "all", "subset", "prefix", "suffix"
+};
+
 /* One crash state: crash point k, the pending writes picked (NULL: all),
  * and a torn write (or SIZE_MAX) cut to [tfrom, tto). */
 struct state {
+	enum kind kind;
 	size_t k, torn;
 	uint64_t tfrom, tto;
 	uint8_t *pick;		/* a bit per event; NULL: every pending write */
@@ -559,8 +574,8 @@ static char *with_job(const char *s, int job)
 static struct state *states;
 static size_t nstates, stcap;
 
-static void add_state(size_t k, const bool *pick, size_t torn, uint64_t tfrom,
-		      uint64_t tto, const char *desc)
+static void add_state(enum kind kind, size_t k, const bool *pick, size_t torn,
+		      uint64_t tfrom, uint64_t tto, const char *desc)
 {
 	struct state *s;
 	size_t i;
@@ -570,8 +585,8 @@ static void add_state(size_t k, const bool *pick, size_t torn, uint64_t tfrom,
 		states = xrealloc(states, stcap * sizeof(*states));
 	}
 	s = &states[nstates++];
-	*s = (struct state){ .k = k, .torn = torn, .tfrom = tfrom, .tto = tto,
-			     .rc = -1 };
+	*s = (struct state){ .kind = kind, .k = k, .torn = torn,
+			     .tfrom = tfrom, .tto = tto, .rc = -1 };
 	if (pick) {
 		s->pick = calloc(nevs / 8 + 1, 1);
 		if (!s->pick)
@@ -585,35 +600,78 @@ static void add_state(size_t k, const bool *pick, size_t torn, uint64_t tfrom,
 		die("out of memory", "");
 }
 
-/* Every state of every crash point, in order. */
-static size_t enumerate(unsigned long nsub, unsigned long ntorn, bool *durable,
+/* Crash points: before each barrier, and the end. */
+static bool crash_point(size_t k)
+{
+	return k == nevs || evs[k].r.type == 'F' || evs[k].r.type == 'S';
+}
+
+/* The writes still pending at crash point k, into pend; their number. */
+static size_t pending(size_t k, bool *durable, size_t *pend)
+{
+	size_t i, npend = 0;
+
+	classify(k, durable);
+	for (i = 0; i < k; i++)
+		if (is_write(&evs[i].r) && !durable[i] && evs[i].r.file < nfiles)
+			pend[npend++] = i;
+	return npend;
+}
+
+/* -p: the npick crash points kept (a flag per event), evenly spread over
+ * those with a pending write, the first and the last of them included
+ * (none with a pending write: the end, a state of the durable writes). */
+static bool *sample_points(unsigned long npick, bool *durable, size_t *pend)
+{
+	bool *keep = xmalloc(nevs + 1);
+	size_t *cand = xmalloc((nevs + 1) * sizeof(size_t)), ncand = 0, k, i;
+
+	memset(keep, 0, nevs + 1);
+	for (k = 0; k <= nevs; k++)
+		if (crash_point(k) && pending(k, durable, pend))
+			cand[ncand++] = k;
+	for (i = 0; i < ncand && i < npick; i++) {
+		if (ncand <= npick)
+			keep[cand[i]] = true;
+		else if (npick == 1)
+			keep[cand[(ncand - 1) / 2]] = true;
+		else
+			keep[cand[i * (ncand - 1) / (npick - 1)]] = true;
+	}
+	if (!ncand)
+		keep[nevs] = true;
+	free(cand);
+	return keep;
+}
+
+/* Every state of every crash point (or of the npick kept), in order; torn
+ * writes alternate prefix and suffix if alternate. */
+static size_t enumerate(unsigned long nsub, unsigned long ntorn,
+			unsigned long npick, bool alternate, bool *durable,
 			bool *pick)
 {
-	size_t k, i, j, npoints = 0, *pend = xmalloc((nevs + 1) * sizeof(size_t));
+	size_t k, j, npoints = 0, ntorn_made = 0;
+	size_t *pend = xmalloc((nevs + 1) * sizeof(size_t));
+	bool *keep = npick ? sample_points(npick, durable, pend) : NULL;
 	char desc[256];
 
 	for (k = 0; k <= nevs; k++) {
-		size_t npend = 0;
+		size_t npend;
 		unsigned long s;
 
-		/* Crash points: before each barrier, and the end. */
-		if (k < nevs && evs[k].r.type != 'F' && evs[k].r.type != 'S')
+		if (!crash_point(k) || (keep && !keep[k]))
 			continue;
 		npoints++;
-		classify(k, durable);
-		for (i = 0; i < k; i++)
-			if (is_write(&evs[i].r) && !durable[i] &&
-			    evs[i].r.file < nfiles)
-				pend[npend++] = i;
+		npend = pending(k, durable, pend);
 
 		memset(pick, 0, nevs + 1);
 		snprintf(desc, sizeof(desc), "event %zu: none of %zu pending",
 			 k, npend);
-		add_state(k, pick, SIZE_MAX, 0, 0, desc);
+		add_state(K_NONE, k, pick, SIZE_MAX, 0, 0, desc);
 		if (!npend)
 			continue;
 		snprintf(desc, sizeof(desc), "event %zu: all %zu pending", k, npend);
-		add_state(k, NULL, SIZE_MAX, 0, 0, desc);
+		add_state(K_ALL, k, NULL, SIZE_MAX, 0, 0, desc);
 		for (s = 0; npend > 1 && s < nsub; s++) {
 			size_t taken = 0;
 
@@ -622,15 +680,20 @@ static size_t enumerate(unsigned long nsub, unsigned long ntorn, bool *durable,
 				taken += pick[pend[j]] = rnd() & 1;
 			snprintf(desc, sizeof(desc), "event %zu: random subset %lu (%zu of %zu pending)",
 				 k, s, taken, npend);
-			add_state(k, pick, SIZE_MAX, 0, 0, desc);
+			add_state(K_SUBSET, k, pick, SIZE_MAX, 0, 0, desc);
 		}
 		for (s = 0; s < ntorn; s++) {
 			size_t t = pend[rnd() % npend];
 			uint64_t len = evs[t].r.len, sectors = len / SECTOR, cut;
-			bool prefix = rnd() & 1;
+			bool prefix;
 
+			if (alternate)
+				prefix = !(ntorn_made & 1);
+			else
+				prefix = rnd() & 1;
 			if (sectors < 2)
 				continue;	/* nothing to tear */
+			ntorn_made++;
 			cut = (1 + rnd() % (sectors - 1)) * SECTOR;
 			memset(pick, 0, nevs + 1);
 			for (j = 0; j < npend; j++)
@@ -640,10 +703,12 @@ static size_t enumerate(unsigned long nsub, unsigned long ntorn, bool *durable,
 				 ", %" PRIu64 " bytes): %s %" PRIu64 " bytes, with a random subset",
 				 k, t, evs[t].r.file, evs[t].r.off, len,
 				 prefix ? "prefix" : "suffix", prefix ? cut : len - cut);
-			add_state(k, pick, t, prefix ? 0 : cut, prefix ? cut : len, desc);
+			add_state(prefix ? K_PREFIX : K_SUFFIX, k, pick, t,
+				  prefix ? 0 : cut, prefix ? cut : len, desc);
 		}
 	}
 	free(pend);
+	free(keep);
 	return npoints;
 }
 
@@ -758,15 +823,15 @@ static void check_all(const char *check, int jobs, bool *durable, bool quiet)
 
 int main(int argc, char **argv)
 {
-	unsigned long nsub = 4, ntorn = 4;
-	unsigned long failed = 0, noted = 0, distinct = 0;
-	bool quiet = false, every = false;
+	unsigned long nsub = 4, ntorn = 4, npick = 0;
+	unsigned long failed = 0, noted = 0, distinct = 0, kinds[NKINDS] = { 0 };
+	bool quiet = false, every = false, alternate = false;
 	const char *check;
 	bool *durable, *pick;
 	size_t i, npoints;
 	int opt, jobs = 1;
 
-	while ((opt = getopt(argc, argv, "n:m:s:j:aq")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:s:p:tj:aq")) != -1) {
 		switch (opt) {
 		case 'n':
 			nsub = strtoul(optarg, NULL, 10);
@@ -776,6 +841,12 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			rng = strtoull(optarg, NULL, 10) * 2654435761ULL + 1;
+			break;
+		case 'p':
+			npick = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			alternate = true;
 			break;
 		case 'j':
 			jobs = atoi(optarg);
@@ -803,7 +874,7 @@ int main(int argc, char **argv)
 	durable = xmalloc((nevs + 1) * sizeof(*durable));
 	pick = xmalloc((nevs + 1) * sizeof(*pick));
 
-	npoints = enumerate(nsub, ntorn, durable, pick);
+	npoints = enumerate(nsub, ntorn, npick, alternate, durable, pick);
 	content_setup();
 	seencap = 64;
 	while (seencap < nstates * 2)
@@ -828,6 +899,7 @@ int main(int argc, char **argv)
 					s->desc);
 			rc = 128;
 		}
+		kinds[s->kind]++;
 		if (rc == NOTED)
 			noted++;
 		else if (rc) {
@@ -839,6 +911,10 @@ int main(int argc, char **argv)
 	}
 	printf("crash states: %zu tried, %lu failed, %lu noted (%lu distinct checked, %zu crash points, %zu events)\n",
 	       nstates, failed, noted, distinct, npoints, nevs);
+	printf("kinds:");
+	for (i = 0; i < NKINDS; i++)
+		printf("%s %lu %s", i ? "," : "", kinds[i], kind_names[i]);
+	printf("\n");
 	for (i = 0; i < nstates; i++) {
 		free(states[i].pick);
 		free(states[i].desc);
@@ -858,6 +934,6 @@ int main(int argc, char **argv)
 		munmap(logmap, logsize);
 	return failed ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: crashgen [-n N] [-m M] [-s SEED] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET...\n");
+	fprintf(stderr, "usage: crashgen [-n N] [-m M] [-s SEED] [-p P] [-t] [-j JOBS] [-a] [-q] LOG CHECK BASE TARGET...\n");
 	return 2;
 }

@@ -177,7 +177,9 @@ every_fixture_as_e2fsck() {
 	[ -f "$WRITELOG_SO" ] && [ -x "$CRASHGEN" ] || skip "the crash-state tools are not built"
 	require_tool e2undo
 	export WRITELOG_SO CRASHGEN JBDCTL TOP_SRCDIR
-	run env CRASHCHECK_SAMPLE_MODES=undo CRASHCHECK_ONLY="replay undo" \
+	# Every crash point (CRASHCHECK_POINTS=0), the sample's one subset and
+	# one torn write each.
+	run env CRASHCHECK_SAMPLE_MODES=undo CRASHCHECK_ONLY="replay undo" CRASHCHECK_POINTS=0 \
 		bash "$TOP_SRCDIR/tests/crashcheck.sh" --sample
 	printf '%s\n' "$output" | grep '^replay undo' | sed 's/^/# /' >&3
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }

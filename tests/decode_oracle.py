@@ -11,6 +11,19 @@
       block-mapped inode: its first change against debugfs icheck on the image before replay,
       its last against icheck (and bmap, for an extent) after.
 
+  decode_oracle.py bytes IMG JSON [JOURNAL]
+      the changed byte ranges of every data and unknown block: the copies found where debugfs
+      logdump -a puts them (cat <8>, or the external JOURNAL device, read at their journal
+      block; escaped ones restored), the first against the block in IMG, each later one
+      against the copy before it, compared by cmp -l.
+
+  decode_oracle.py keys MAN JSON...
+      every key of the logdump --decode --json documents JSON... is named in jbdctl(8)'s JSON
+      OUTPUT section (MAN is man/jbdctl.8.in), the decoded ones (under role, previous,
+      changes, checksum_failures, summary) in its --decode paragraph; every role kind,
+      inconsistency kind and checksum_failures structure emitted is one the page lists, and
+      the page lists the role kinds of the issue (the schema jbdctl promises).
+
   decode_oracle.py entries BEFORE AFTER JSON
       the entries added, removed, renamed and re-pointed in every logged directory block,
       applied in log order to debugfs ls -p before replay, give debugfs ls -p after (for the
@@ -364,20 +377,201 @@ def check_entries(before, after, txs):
     return not bad and n > 0
 
 
+def logged_copies(img, journal):
+    """debugfs logdump -a: [(sequence, fs block, journal block, flags)] in log order."""
+    cmd = "logdump -a" + (" -f " + journal if journal else "")
+    out = subprocess.run(["debugfs", "-n", "-R", cmd, img], capture_output=True,
+                         text=True).stdout
+    res, seq = [], None
+    for line in out.splitlines():
+        m = re.match(r"^Dumping descriptor block, sequence (\d+), at block", line)
+        if m:
+            seq = int(m.group(1))
+        m = re.match(r"^\s+FS block (\d+) logged at journal block (\d+) \(flags (0x[0-9a-f]+)\)",
+                     line)
+        if m and seq is not None:
+            res.append((seq, int(m.group(1)), int(m.group(2)), int(m.group(3), 16)))
+    return res
+
+
+MAX_RANGES = 32       # jbdctl(8): the 32nd range runs to the end of the last changed byte
+
+
+def runs(offsets):
+    """cmp -l offsets (0-based, sorted) -> [[start, end)] of consecutive bytes, at most
+    MAX_RANGES of them (the last one then covers the rest)."""
+    res = []
+    for o in offsets:
+        if res and res[-1][1] == o:
+            res[-1][1] = o + 1
+        else:
+            res.append([o, o + 1])
+    if len(res) > MAX_RANGES:
+        res[MAX_RANGES - 1][1] = res[-1][1]
+        del res[MAX_RANGES:]
+    return res
+
+
+def check_bytes(img, txs, journal):
+    """Byte ranges of data and unknown blocks against cmp -l of the copies debugfs finds."""
+    import os
+    import tempfile
+    bs = int(re.search(r"^Block size:\s+(\d+)", subprocess.run(
+        ["dumpe2fs", "-h", img], capture_output=True, text=True).stdout, re.M).group(1))
+    if journal:
+        with open(journal, "rb") as f:
+            jdata = f.read()
+    else:
+        jdata = subprocess.run(["debugfs", "-n", "-R", "cat <8>", img],
+                               capture_output=True).stdout
+    copies = logged_copies(img, journal)
+    where = {(s, b): i for i, (s, b, _, _) in enumerate(copies)}
+    bad, pairs, want = [], [], []
+    with open(img, "rb") as f:
+        for tx in txs:
+            for b in tx["blocks"]:
+                if b["role"]["kind"] not in ("data", "unknown"):
+                    continue
+                blk = b["fs_block"]
+                i = where.get((tx["sequence"], blk))
+                if i is None:
+                    bad.append("block %d of %d: not in debugfs logdump" % (blk, tx["sequence"]))
+                    continue
+                _, _, j, flags = copies[i]
+                new = bytearray(jdata[j * bs:(j + 1) * bs])
+                if flags & 1:                           # JBD2_FLAG_ESCAPE
+                    new[0:4] = b"\xc0\x3b\x39\x98"
+                prev = [c for c in copies[:i] if c[1] == blk]
+                if prev:
+                    p = prev[-1]
+                    old = bytearray(jdata[p[2] * bs:(p[2] + 1) * bs])
+                    if p[3] & 1:
+                        old[0:4] = b"\xc0\x3b\x39\x98"
+                    want_prev = {"journal_block": p[2], "sequence": p[0]}
+                else:
+                    f.seek(blk * bs)
+                    old = f.read(bs)
+                    want_prev = None
+                if b["journal_block"] != j or b["previous"] != want_prev:
+                    bad.append("block %d of %d: decoded at journal block %s against %s, "
+                               "debugfs: %d against %s" % (blk, tx["sequence"],
+                               b["journal_block"], b["previous"], j, want_prev))
+                other = [c for c in b["changes"] if set(c) - {"bytes", "inode"}]
+                if other:
+                    bad.append("block %d of %d: not byte ranges: %s" % (blk, tx["sequence"],
+                               other))
+                pairs.append((bytes(old), bytes(new)))
+                want.append((blk, tx["sequence"], [c["bytes"] for c in b["changes"]
+                                                   if "bytes" in c]))
+    with tempfile.TemporaryDirectory() as d:
+        a, n = os.path.join(d, "before"), os.path.join(d, "logged")
+        with open(a, "wb") as fa, open(n, "wb") as fn:
+            for o, x in pairs:
+                fa.write(o)
+                fn.write(x)
+        out = subprocess.run(["cmp", "-l", a, n], capture_output=True, text=True).stdout
+    diff = [[] for _ in pairs]
+    for line in out.splitlines():
+        off = int(line.split()[0]) - 1
+        diff[off // bs].append(off % bs)
+    for (blk, seq, got), offs in zip(want, diff):
+        if runs(offs) != got:
+            bad.append("block %d of %d: decoded %s, cmp -l %s" % (blk, seq, got, runs(offs)))
+    for x in bad[:40]:
+        print(x)
+    print(len(pairs), "copies checked,", sum(len(x) for x in diff), "bytes changed")
+    return not bad and bool(pairs)
+
+
+ROLE_KINDS = {"superblock", "group_descriptors", "reserved_gdt", "block_bitmap", "inode_bitmap",
+              "inode_table", "directory", "extent_tree", "indirect", "xattr", "symlink", "data",
+              "journal", "unknown"}
+DECODED = {"role", "previous", "changes", "checksum_failures", "summary",
+           "metadata_checksums_checked"}
+
+
+def man_words(text):
+    """The words of man page source TEXT, troff escapes taken out."""
+    text = re.sub(r"\\\(..|\\-|\\f.", " ", text)
+    return set(re.findall(r"[a-z0-9_]+", text))
+
+
+def man_list(text, pattern):
+    """The names of a list in the page, e.g. "(kind: a, b or c;" -> {a, b, c}."""
+    m = re.search(pattern, text, re.S)
+    return set(re.findall(r"[a-z0-9_]+", re.sub(r"\bor\b", ",", m.group(1)))) if m else set()
+
+
+def check_keys(man, docs):
+    src = open(man).read()
+    m = re.search(r"^\.SH JSON OUTPUT\n(.*?)^\.SH ", src, re.S | re.M)
+    section = m.group(1)
+    m = re.search(r"^With\n\.BR \\-\\-decode ,\n(.*?)^\.B end$", section, re.S | re.M)
+    decode = m.group(1) if m else ""
+    words, dwords = man_words(section), man_words(decode)
+    kinds = man_list(decode, r"\(kind: ([^;]*);")
+    incs = man_list(decode, r"inconsistencies: a list of kind \(([^)]*)\)")
+    structs = man_list(decode, r"\(structure: ([^;]*);")
+    bad, keys, seen = set(), set(), {"role": set(), "inc": set(), "struct": set()}
+
+    def walk(v, under):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                keys.add(k)
+                if k not in (dwords if under or k in DECODED else words):
+                    bad.add("key %s%s is not in jbdctl(8)" % (k, " (decoded)" if under or
+                                                                 k in DECODED else ""))
+                walk(x, under or k in DECODED)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x, under)
+
+    for path in docs:
+        with open(path) as f:
+            doc = json.load(f)
+        walk(doc, False)
+        for tx in doc.get("transactions", []):
+            for b in tx.get("blocks", []):
+                if "role" in b:
+                    seen["role"].add(b["role"]["kind"])
+                for c in b.get("checksum_failures", []):
+                    seen["struct"].add(c["structure"])
+            for i in (tx.get("summary") or {}).get("inconsistencies", []):
+                seen["inc"].add(i["kind"])
+    for what, listed in (("role", kinds), ("inc", incs), ("struct", structs)):
+        for k in sorted(seen[what] - listed):
+            bad.add("%s kind %s is not in jbdctl(8)'s list %s" % (what, k, sorted(listed)))
+    if kinds != ROLE_KINDS:
+        bad.add("jbdctl(8) lists the role kinds %s, not %s" % (sorted(kinds), sorted(ROLE_KINDS)))
+    for b in sorted(bad):
+        print(b)
+    print(len(keys), "keys,", len(seen["role"]), "role kinds,", len(seen["inc"]),
+          "inconsistency kinds,", len(seen["struct"]), "checksum structures in", len(docs),
+          "documents")
+    return not bad and bool(seen["role"])
+
+
 def main():
     what = sys.argv[1]
-    with open(sys.argv[-1]) as f:
-        txs = json.load(f)
+    if what == "keys":
+        sys.exit(0 if check_keys(sys.argv[2], sys.argv[3:]) else 1)
+    if what != "bytes":
+        with open(sys.argv[-1]) as f:
+            txs = json.load(f)
     if what == "roles":
         ok = check_roles(sys.argv[2], txs)
     elif what == "entries":
         ok = check_entries(sys.argv[2], sys.argv[3], txs)
     elif what == "counters":
         ok = check_counters(sys.argv[2], sys.argv[3], txs)
+    elif what == "bytes":
+        with open(sys.argv[3]) as f:
+            txs = json.load(f)
+        ok = check_bytes(sys.argv[2], txs, sys.argv[4] if len(sys.argv) > 4 else None)
     elif what == "mappings":
         ok = check_mappings(sys.argv[2], sys.argv[3], txs)
     else:
-        sys.exit("usage: decode_oracle.py roles AFTER JSON | mappings|counters|entries BEFORE AFTER JSON")
+        sys.exit("usage: decode_oracle.py roles AFTER JSON | bytes IMG JSON [JOURNAL] | keys MAN JSON... | mappings|counters|entries BEFORE AFTER JSON")
     sys.exit(0 if ok else 1)
 
 

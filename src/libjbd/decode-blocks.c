@@ -86,8 +86,8 @@ void jbd_blkset_free(struct jbd_blkset *s)
 /*
  * The walker: libext2fs reads the inode's tree through the overlay, whose
  * view (the caller's) gives each tree block as it stands at the point
- * wanted.  Only blocks inside the filesystem are reported or descended
- * into.
+ * wanted, or through the filesystem's own reads when there is no view.
+ * Only blocks inside the filesystem are reported or descended into.
  */
 struct walk {
 	ext2_filsys fs;
@@ -96,6 +96,7 @@ struct walk {
 	jbd_map_fn fn;
 	void *priv;
 	errcode_t err;
+	bool indirect;		/* block-mapped: the view reads indirect blocks */
 };
 
 static bool in_fs(ext2_filsys fs, uint64_t b, uint64_t len)
@@ -106,11 +107,33 @@ static bool in_fs(ext2_filsys fs, uint64_t b, uint64_t len)
 	       b <= nblocks - len;
 }
 
+/*
+ * ext2fs_block_iterate3 gives up the rest of a double or triple indirect
+ * block at its first pointer outside the filesystem (e2fsck clears such
+ * a pointer in its callback and goes on, which a read-only walk cannot
+ * do): pointers outside the filesystem read as holes instead, so that a
+ * broken writer's other mappings, and their logical numbers, still show.
+ */
+static void holes_for_bad_pointers(ext2_filsys fs, uint8_t *buf)
+{
+	uint32_t k, v;
+
+	for (k = 0; k < fs->blocksize / 4; k++) {
+		memcpy(&v, buf + 4 * k, 4);
+		if (v && !in_fs(fs, ext2fs_le32_to_cpu(v), 1))
+			memset(buf + 4 * k, 0, 4);
+	}
+}
+
 static bool walk_view(void *ctx, uint64_t fsblk, uint8_t *buf)
 {
 	struct walk *w = ctx;
 
-	return in_fs(w->fs, fsblk, 1) && w->read(w->ctx, fsblk, buf);
+	if (!in_fs(w->fs, fsblk, 1) || !w->read(w->ctx, fsblk, buf))
+		return false;
+	if (w->indirect)
+		holes_for_bad_pointers(w->fs, buf);
+	return true;
 }
 
 /* ext2fs_block_iterate3's inode: the copy being walked, not the table's. */
@@ -187,15 +210,14 @@ static void walk_extents(struct walk *w, ext2_ino_t ino,
 }
 
 errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
-			 void *ctx, ext2_ino_t ino, const uint8_t *raw,
+			 void *ctx, ext2_ino_t ino, struct ext2_inode_large *inode,
 			 jbd_map_fn fn, void *priv)
 {
 	struct walk w = { .fs = view, .read = read, .ctx = ctx, .fn = fn,
 			  .priv = priv };
-	struct ext2_inode_large in;
+	struct ext2_inode_large in = *inode;	/* the extent handle's own */
 	blk64_t acl;
 
-	jbd_inode_cpu(view, raw, &in);
 	acl = ext2fs_file_acl_block(view, EXT2_INODE(&in));
 	if (acl && in_fs(view, acl, 1))
 		w.err = fn(priv, JBD_MAP_XATTR, acl, 1, -1, -1);
@@ -203,23 +225,31 @@ errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
 	    (in.i_flags & EXT4_INLINE_DATA_FL) || !ino ||
 	    ino > view->super->s_inodes_count)
 		return w.err;
-	jbd_overlay_set_view(view, walk_view, &w);
+	if (read)
+		jbd_overlay_set_view(view, walk_view, &w);
 	if (in.i_flags & EXT4_EXTENTS_FL) {
 		walk_extents(&w, ino, EXT2_INODE(&in));
 	} else {
 		errcode_t (*saved)(ext2_filsys, ext2_ino_t, struct ext2_inode *) =
 			view->read_inode;
 
+		int k;
+
 		walked.fs = view;
 		walked.ino = ino;
 		memcpy(&walked.inode, &in, sizeof(walked.inode));
+		w.indirect = true;
+		for (k = EXT2_IND_BLOCK; read && k <= EXT2_TIND_BLOCK; k++)
+			if (!in_fs(view, walked.inode.i_block[k], 1))
+				walked.inode.i_block[k] = 0;	/* as above */
 		view->read_inode = walked_read_inode;
 		ext2fs_block_iterate3(view, ino, BLOCK_FLAG_READ_ONLY, NULL,
 				      iterate_cb, &w);
 		view->read_inode = saved;
 		walked.fs = NULL;
 	}
-	jbd_overlay_set_view(view, NULL, NULL);
+	if (read)
+		jbd_overlay_set_view(view, NULL, NULL);
 	return w.err;
 }
 
@@ -234,5 +264,8 @@ static errcode_t add_block(void *priv, enum jbd_map_kind kind, uint64_t pblk,
 void jbd_inode_blocks(ext2_filsys view, jbd_overlay_view_fn read, void *ctx,
 		      ext2_ino_t ino, const uint8_t *raw, struct jbd_blkset *out)
 {
-	jbd_inode_walk(view, read, ctx, ino, raw, add_block, out);
+	struct ext2_inode_large in;
+
+	jbd_inode_cpu(view, raw, &in);
+	jbd_inode_walk(view, read, ctx, ino, &in, add_block, out);
 }

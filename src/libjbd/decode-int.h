@@ -76,14 +76,17 @@ typedef errcode_t (*jbd_map_fn)(void *priv, enum jbd_map_kind kind,
 				uint64_t pblk, uint64_t len, int64_t lblk,
 				int depth);
 /*
- * Every block the raw inode ino refers to that lies in the filesystem,
- * through libext2fs (ext2fs_extent_open2/ext2fs_extent_get,
- * ext2fs_block_iterate3) on view, a filesystem from jbd_overlay_open
- * whose tree blocks are read with read(ctx, ...) for the walk.
+ * Every block inode ino (in memory order, as jbd_inode_cpu gives it)
+ * refers to that lies in the filesystem, its xattr block first, through
+ * libext2fs (ext2fs_extent_open2/ext2fs_extent_get, ext2fs_block_iterate3)
+ * on fs.  With read, fs is a filesystem from jbd_overlay_open whose tree
+ * blocks are read with read(ctx, ...) for the walk; without, as fs reads
+ * them.
  */
-errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
-			 void *ctx, ext2_ino_t ino, const uint8_t *raw,
-			 jbd_map_fn fn, void *priv);
+errcode_t jbd_inode_walk(ext2_filsys fs, jbd_overlay_view_fn read,
+			 void *ctx, ext2_ino_t ino,
+			 struct ext2_inode_large *inode, jbd_map_fn fn,
+			 void *priv);
 /* Add to out every block jbd_inode_walk reports. */
 void jbd_inode_blocks(ext2_filsys view, jbd_overlay_view_fn read, void *ctx,
 		      ext2_ino_t ino, const uint8_t *raw,

@@ -283,43 +283,16 @@ static void mark(struct owner_scan *s, uint64_t pblk, uint64_t len,
 	}
 }
 
-static int iterate_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
-		      blk64_t ref_blk, int ref_offset, void *priv)
+static errcode_t scan_mapped(void *priv, enum jbd_map_kind kind, uint64_t pblk,
+			     uint64_t len, int64_t lblk, int depth)
 {
 	struct owner_scan *s = priv;
 
-	(void)fs; (void)ref_blk; (void)ref_offset;
-	if (blockcnt < 0)
-		mark(s, *blocknr, 1, JBD_ROLE_INDIRECT, -1, -1);
-	else
-		mark(s, *blocknr, 1, s->kind, blockcnt, -1);
-	return s->unowned ? 0 : BLOCK_ABORT;
-}
-
-static void scan_extents(ext2_filsys fs, struct owner_scan *s,
-			 struct ext2_inode *inode)
-{
-	ext2_extent_handle_t h;
-	struct ext2fs_extent e;
-	struct ext2_extent_info info;
-	int op = EXT2_EXTENT_ROOT;
-
-	if (ext2fs_extent_open2(fs, s->ino, inode, &h))
-		return;
-	while (s->unowned && !ext2fs_extent_get(h, op, &e)) {
-		op = EXT2_EXTENT_NEXT;
-		if (e.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)
-			continue;
-		if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF) {
-			mark(s, e.e_pblk, e.e_len, s->kind, (int64_t)e.e_lblk, -1);
-		} else if (!ext2fs_extent_get_info(h, &info)) {
-			int depth = info.max_depth - info.curr_level - 1;
-
-			mark(s, e.e_pblk, 1, JBD_ROLE_EXTENT_TREE, -1,
-			     depth < 0 ? 0 : depth);
-		}
-	}
-	ext2fs_extent_free(h);
+	mark(s, pblk, len, kind == JBD_MAP_XATTR ? JBD_ROLE_XATTR :
+	     kind == JBD_MAP_EXTENT_TREE ? JBD_ROLE_EXTENT_TREE :
+	     kind == JBD_MAP_INDIRECT ? JBD_ROLE_INDIRECT : s->kind,
+	     lblk, depth);
+	return s->unowned ? 0 : EXT2_ET_CANCEL_REQUESTED;	/* all found */
 }
 
 static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
@@ -328,6 +301,7 @@ static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
 	struct owner_scan s = { .d = d, .unowned = *unowned };
 	ext2_inode_scan scan;
 	struct ext2_inode *inode;
+	struct ext2_inode_large large;
 	ext2_ino_t ino;
 	errcode_t err;
 
@@ -349,20 +323,13 @@ static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
 		if (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino)
 			continue;
 		s.ino = ino;
-		if (ext2fs_file_acl_block(fs, inode))
-			mark(&s, ext2fs_file_acl_block(fs, inode), 1,
-			     JBD_ROLE_XATTR, -1, -1);
-		if (!ext2fs_inode_has_valid_blocks2(fs, inode) ||
-		    (inode->i_flags & EXT4_INLINE_DATA_FL))
-			continue;
 		s.kind = LINUX_S_ISDIR(inode->i_mode) ? JBD_ROLE_DIRECTORY :
 			 LINUX_S_ISLNK(inode->i_mode) ? JBD_ROLE_SYMLINK :
 			 JBD_ROLE_DATA;
-		if (inode->i_flags & EXT4_EXTENTS_FL)
-			scan_extents(fs, &s, inode);
-		else
-			ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
-					      iterate_cb, &s);
+		memset(&large, 0, sizeof(large));
+		memcpy(&large, inode, isize < sizeof(large) ? isize : sizeof(large));
+		/* The tree blocks as fs reads them (no view). */
+		jbd_inode_walk(fs, NULL, NULL, ino, &large, scan_mapped, &s);
 	}
 	ext2fs_close_inode_scan(scan);
 	free(inode);
@@ -588,7 +555,7 @@ static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
 	jbd_inode_cpu(d->fs, raw, &in);
 	lw.r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
 		    LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
-	return jbd_inode_walk(d->view, log_view, &lw, ino, raw, log_mapped, &lw);
+	return jbd_inode_walk(d->view, log_view, &lw, ino, &in, log_mapped, &lw);
 }
 
 static int cmp_lowner(const void *a, const void *b)

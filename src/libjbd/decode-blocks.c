@@ -232,7 +232,6 @@ errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
 	} else {
 		errcode_t (*saved)(ext2_filsys, ext2_ino_t, struct ext2_inode *) =
 			view->read_inode;
-
 		int k;
 
 		walked.fs = view;

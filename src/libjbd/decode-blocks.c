@@ -1,20 +1,22 @@
 /*
  * decode-blocks.c: the blocks an inode refers to (its data, extent tree
- * and indirect blocks, its xattr block) as the log has them at one point,
- * for the check of a transaction's block bitmap against its logged
- * inodes (decode.c).  The tree blocks are read through the caller, which
- * knows which copy of a block (the log's or the disk's) holds at that
- * point.
+ * and indirect blocks, its xattr block) as the log has them at one point:
+ * for the owners of logged blocks and for the check of a transaction's
+ * block bitmap against its logged inodes (decode.c).  The one walker of
+ * an inode's block map: libext2fs's extent API and block iterator, reading
+ * the tree blocks through the overlay (overlay-io.c) with a view given by
+ * the caller, which knows which copy of a block (the log's or the disk's)
+ * holds at that point.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <ext2fs/ext2fs.h>
 
 #include "decode-int.h"
+#include "overlay-io.h"
 
 /* Enough for a few large files in one transaction; beyond, not checked. */
 #define BLKSET_MAX (1U << 22)
-#define MAX_TREE_LEVELS 6
 
 void jbd_blkset_add(struct jbd_blkset *s, uint64_t start, uint64_t len)
 {
@@ -81,102 +83,188 @@ void jbd_blkset_free(struct jbd_blkset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * The walker: libext2fs reads the inode's tree through the overlay, whose
+ * view (the caller's) gives each tree block as it stands at the point
+ * wanted, or through the filesystem's own reads when there is no view.
+ * Only blocks inside the filesystem are reported or descended into.
+ */
 struct walk {
-	const struct jbd_block_src *src;
-	struct jbd_blkset *out;
-	uint64_t nblocks;
+	ext2_filsys fs;
+	jbd_overlay_view_fn read;
+	void *ctx;
+	jbd_map_fn fn;
+	void *priv;
+	errcode_t err;
+	bool indirect;		/* block-mapped: the view reads indirect blocks */
 };
 
-static bool in_fs(const struct walk *w, uint64_t b, uint64_t len)
+static bool in_fs(ext2_filsys fs, uint64_t b, uint64_t len)
 {
-	return b >= w->src->fs->super->s_first_data_block && len <= w->nblocks &&
-	       b <= w->nblocks - len;
+	uint64_t nblocks = ext2fs_blocks_count(fs->super);
+
+	return b >= fs->super->s_first_data_block && len <= nblocks &&
+	       b <= nblocks - len;
 }
 
-static void walk_extents(struct walk *w, const uint8_t *node, size_t len,
-			 int level)
+/*
+ * ext2fs_block_iterate3 gives up the rest of a double or triple indirect
+ * block at its first pointer outside the filesystem (e2fsck clears such
+ * a pointer in its callback and goes on, which a read-only walk cannot
+ * do): pointers outside the filesystem read as holes instead, so that a
+ * broken writer's other mappings, and their logical numbers, still show.
+ */
+static void holes_for_bad_pointers(ext2_filsys fs, uint8_t *buf)
 {
-	ext2_filsys fs = w->src->fs;
-	struct jbd_ext_ent *ents;
-	unsigned int depth;
-	uint8_t *buf = NULL;
-	size_t n, k;
+	uint32_t k, v;
 
-	if (len < 12 || level >= MAX_TREE_LEVELS)
-		return;
-	ents = malloc((len - 12) / 12 * sizeof(*ents) + sizeof(*ents));
-	if (!ents || !jbd_extent_node(node, len, ents, &n, &depth))
-		n = 0;
-	if (n && depth)
-		buf = malloc(fs->blocksize);
-	for (k = 0; k < n; k++) {
-		if (!in_fs(w, ents[k].pblk, ents[k].len)) {
+	for (k = 0; k < fs->blocksize / 4; k++) {
+		memcpy(&v, buf + 4 * k, 4);
+		if (v && !in_fs(fs, ext2fs_le32_to_cpu(v), 1))
+			memset(buf + 4 * k, 0, 4);
+	}
+}
+
+static bool walk_view(void *ctx, uint64_t fsblk, uint8_t *buf)
+{
+	struct walk *w = ctx;
+
+	if (!in_fs(w->fs, fsblk, 1) || !w->read(w->ctx, fsblk, buf))
+		return false;
+	if (w->indirect)
+		holes_for_bad_pointers(w->fs, buf);
+	return true;
+}
+
+/* ext2fs_block_iterate3's inode: the copy being walked, not the table's. */
+static struct {
+	ext2_filsys fs;
+	ext2_ino_t ino;
+	struct ext2_inode inode;
+} walked;
+
+static errcode_t walked_read_inode(ext2_filsys fs, ext2_ino_t ino,
+				   struct ext2_inode *inode)
+{
+	if (fs != walked.fs || ino != walked.ino)
+		return EXT2_ET_CALLBACK_NOTHANDLED;
+	*inode = walked.inode;
+	return 0;
+}
+
+static int iterate_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		      blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct walk *w = priv;
+
+	(void)ref_blk; (void)ref_offset;
+	/* The Hurd's translator block is not part of the block map. */
+	if (blockcnt == BLOCK_COUNT_TRANSLATOR || !in_fs(fs, *blocknr, 1))
+		return 0;
+	w->err = w->fn(w->priv, blockcnt < 0 ? JBD_MAP_INDIRECT : JBD_MAP_DATA,
+		       *blocknr, 1, blockcnt < 0 ? -1 : (int64_t)blockcnt, -1);
+	return w->err ? BLOCK_ABORT : 0;
+}
+
+/*
+ * An extent tree through ext2fs_extent_get.  A node that fails
+ * ext2fs_extent_header_verify (or that the view does not have) is not
+ * descended into: the DOWN fails, and the next NEXT goes on with its
+ * siblings.  Two errors in a row end the walk.
+ */
+static void walk_extents(struct walk *w, ext2_ino_t ino,
+			 struct ext2_inode *inode)
+{
+	ext2_extent_handle_t h;
+	struct ext2fs_extent e;
+	struct ext2_extent_info info;
+	int op = EXT2_EXTENT_ROOT, errors = 0;
+	errcode_t err;
+
+	if (ext2fs_extent_open2(w->fs, ino, inode, &h))
+		return;		/* i_block fails the header check */
+	while (!w->err) {
+		err = ext2fs_extent_get(h, op, &e);
+		op = EXT2_EXTENT_NEXT;
+		if (err == EXT2_ET_EXTENT_NO_NEXT || (err && ++errors > 1))
+			break;
+		if (err)
 			continue;
-		} else if (!depth) {
-			jbd_blkset_add(w->out, ents[k].pblk, ents[k].len);
-		} else {
-			jbd_blkset_add(w->out, ents[k].pblk, 1);
-			if (buf && w->src->read(w->src->ctx, ents[k].pblk, buf))
-				walk_extents(w, buf, fs->blocksize, level + 1);
+		errors = 0;
+		/* An empty node yields its first slot: nothing. */
+		if ((e.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT) ||
+		    ext2fs_extent_get_info(h, &info) || !info.num_entries)
+			continue;
+		if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF) {
+			if (in_fs(w->fs, e.e_pblk, e.e_len))
+				w->err = w->fn(w->priv, JBD_MAP_DATA, e.e_pblk,
+					       e.e_len, (int64_t)e.e_lblk, -1);
+		} else if (in_fs(w->fs, e.e_pblk, 1)) {
+			int depth = info.max_depth - info.curr_level - 1;
+
+			w->err = w->fn(w->priv, JBD_MAP_EXTENT_TREE, e.e_pblk, 1,
+				       -1, depth < 0 ? 0 : depth);
 		}
 	}
-	free(buf);
-	free(ents);
+	ext2fs_extent_free(h);
 }
 
-/* An indirect block at level (1 single, 2 double, 3 triple) and below. */
-static void walk_indirect(struct walk *w, uint64_t blk, int level)
+errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
+			 void *ctx, ext2_ino_t ino, struct ext2_inode_large *inode,
+			 jbd_map_fn fn, void *priv)
 {
-	ext2_filsys fs = w->src->fs;
-	uint32_t per = fs->blocksize / 4, k;
-	uint8_t *buf;
-
-	if (!in_fs(w, blk, 1))
-		return;
-	jbd_blkset_add(w->out, blk, 1);
-	buf = malloc(fs->blocksize);
-	if (!buf || !w->src->read(w->src->ctx, blk, buf)) {
-		free(buf);
-		return;
-	}
-	for (k = 0; k < per; k++) {
-		uint64_t child = ext2fs_le32_to_cpu(((const uint32_t *)buf)[k]);
-
-		if (!child || !in_fs(w, child, 1))
-			continue;
-		if (level == 1)
-			jbd_blkset_add(w->out, child, 1);
-		else
-			walk_indirect(w, child, level - 1);
-	}
-	free(buf);
-}
-
-void jbd_inode_blocks(const struct jbd_block_src *src, const uint8_t *raw,
-		      struct jbd_blkset *out)
-{
-	ext2_filsys fs = src->fs;
-	struct ext2_inode_large in;
-	struct walk w = { .src = src, .out = out,
-			  .nblocks = ext2fs_blocks_count(fs->super) };
+	struct walk w = { .fs = view, .read = read, .ctx = ctx, .fn = fn,
+			  .priv = priv };
+	struct ext2_inode_large in = *inode;	/* the extent handle's own */
 	blk64_t acl;
-	int k;
 
-	jbd_inode_cpu(fs, raw, &in);
-	acl = ext2fs_file_acl_block(fs, EXT2_INODE(&in));
-	if (acl && in_fs(&w, acl, 1))
-		jbd_blkset_add(out, acl, 1);
-	if (!ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&in)) ||
-	    (in.i_flags & EXT4_INLINE_DATA_FL))
-		return;
+	acl = ext2fs_file_acl_block(view, EXT2_INODE(&in));
+	if (acl && in_fs(view, acl, 1))
+		w.err = fn(priv, JBD_MAP_XATTR, acl, 1, -1, -1);
+	if (w.err || !ext2fs_inode_has_valid_blocks2(view, EXT2_INODE(&in)) ||
+	    (in.i_flags & EXT4_INLINE_DATA_FL) || !ino ||
+	    ino > view->super->s_inodes_count)
+		return w.err;
+	if (read)
+		jbd_overlay_set_view(view, walk_view, &w);
 	if (in.i_flags & EXT4_EXTENTS_FL) {
-		walk_extents(&w, (const uint8_t *)in.i_block, sizeof(in.i_block), 0);
-		return;
+		walk_extents(&w, ino, EXT2_INODE(&in));
+	} else {
+		errcode_t (*saved)(ext2_filsys, ext2_ino_t, struct ext2_inode *) =
+			view->read_inode;
+		int k;
+
+		walked.fs = view;
+		walked.ino = ino;
+		memcpy(&walked.inode, &in, sizeof(walked.inode));
+		w.indirect = true;
+		for (k = EXT2_IND_BLOCK; read && k <= EXT2_TIND_BLOCK; k++)
+			if (!in_fs(view, walked.inode.i_block[k], 1))
+				walked.inode.i_block[k] = 0;	/* as above */
+		view->read_inode = walked_read_inode;
+		ext2fs_block_iterate3(view, ino, BLOCK_FLAG_READ_ONLY, NULL,
+				      iterate_cb, &w);
+		view->read_inode = saved;
+		walked.fs = NULL;
 	}
-	for (k = 0; k < EXT2_NDIR_BLOCKS; k++)
-		if (in.i_block[k] && in_fs(&w, in.i_block[k], 1))
-			jbd_blkset_add(out, in.i_block[k], 1);
-	for (k = 1; k <= 3; k++)
-		if (in.i_block[EXT2_IND_BLOCK + k - 1])
-			walk_indirect(&w, in.i_block[EXT2_IND_BLOCK + k - 1], k);
+	if (read)
+		jbd_overlay_set_view(view, NULL, NULL);
+	return w.err;
+}
+
+static errcode_t add_block(void *priv, enum jbd_map_kind kind, uint64_t pblk,
+			   uint64_t len, int64_t lblk, int depth)
+{
+	(void)kind; (void)lblk; (void)depth;
+	jbd_blkset_add(priv, pblk, len);
+	return 0;
+}
+
+void jbd_inode_blocks(ext2_filsys view, jbd_overlay_view_fn read, void *ctx,
+		      ext2_ino_t ino, const uint8_t *raw, struct jbd_blkset *out)
+{
+	struct ext2_inode_large in;
+
+	jbd_inode_cpu(view, raw, &in);
+	jbd_inode_walk(view, read, ctx, ino, &in, add_block, out);
 }

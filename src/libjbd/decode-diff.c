@@ -2,8 +2,10 @@
  * decode-diff.c: field-level differences between two copies of a block,
  * by the names of libext2fs's structures (struct ext2_inode_large,
  * struct ext4_group_desc, struct ext2_super_block, struct ext2_dir_entry,
- * struct ext3_extent_header).  Fields are read from the raw little-endian
- * copies at their offsetof() in those structures; a _lo/_hi pair is one
+ * struct ext3_extent_header).  Each copy is put in its structure in
+ * memory order the way libext2fs reads it (ext2fs_swap_inode_full,
+ * ext2fs_swap_group_desc2, ext2fs_swap_super on big-endian hosts), and
+ * fields are read from it at their offsetof(); a _lo/_hi pair is one
  * value under the name of its low half, without "_lo".
  */
 #include <stddef.h>
@@ -33,13 +35,28 @@ struct field {
 	sizeof(((struct st *)0)->lo), offsetof(struct st, hi), \
 	sizeof(((struct st *)0)->hi), os }
 
-static uint64_t le_at(const uint8_t *p, unsigned int size)
+/* A field of size bytes of a structure in memory order. */
+static uint64_t field_at(const void *p, unsigned int size)
 {
-	uint64_t v = 0;
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
 
-	while (size--)
-		v = v << 8 | p[size];
-	return v;
+	switch (size) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	default:
+		memcpy(&v64, p, 8);
+		return v64;
+	}
 }
 
 bool jbd_dec_grow(void *arrp, size_t *cap, size_t n, size_t elem)
@@ -181,47 +198,58 @@ static const struct field inode_fields[] = {
 	I(i_crtime), I(i_crtime_extra), I(i_projid),
 };
 
+/* The first 128 bytes of a raw inode, for the fields every inode has. */
+static struct ext2_inode small_inode(const uint8_t *buf)
+{
+	struct ext2_inode in;
+
+	memcpy(&in, buf, sizeof(in));
+	return in;
+}
+
 uint16_t jbd_inode_links(const uint8_t *buf)
 {
-	return (uint16_t)le_at(buf + offsetof(struct ext2_inode_large,
-					      i_links_count), 2);
+	return ext2fs_le16_to_cpu(small_inode(buf).i_links_count);
 }
 
 uint16_t jbd_inode_mode(const uint8_t *buf)
 {
-	return (uint16_t)le_at(buf + offsetof(struct ext2_inode_large, i_mode), 2);
+	return ext2fs_le16_to_cpu(small_inode(buf).i_mode);
 }
 
 bool jbd_raw_inode_in_use(const uint8_t *buf)
 {
-	uint32_t dtime = (uint32_t)le_at(buf + offsetof(struct ext2_inode_large,
-							i_dtime), 4);
+	uint32_t dtime = ext2fs_le32_to_cpu(small_inode(buf).i_dtime);
 
 	return jbd_inode_links(buf) > 0 || (jbd_inode_mode(buf) && !dtime);
 }
 
 /* Bytes of the inode that hold fields: 128 plus i_extra_isize. */
-static unsigned int inode_span(ext2_filsys fs, const uint8_t *buf)
+static unsigned int inode_span(ext2_filsys fs, const struct ext2_inode_large *in)
 {
 	unsigned int isize = EXT2_INODE_SIZE(fs->super);
 	unsigned int extra;
 
 	if (isize <= EXT2_GOOD_OLD_INODE_SIZE)
 		return EXT2_GOOD_OLD_INODE_SIZE;
-	extra = (unsigned int)le_at(buf + EXT2_GOOD_OLD_INODE_SIZE, 2);
+	extra = in->i_extra_isize;
 	if (extra > isize - EXT2_GOOD_OLD_INODE_SIZE)
 		extra = isize - EXT2_GOOD_OLD_INODE_SIZE;
 	return EXT2_GOOD_OLD_INODE_SIZE + extra;
 }
 
-static bool field_value(const struct field *f, const uint8_t *buf,
+/* Field f of structure st (in memory order), if within its first span
+   bytes. */
+static bool field_value(const struct field *f, const void *st,
 			unsigned int span, uint64_t *v)
 {
+	const uint8_t *p = st;
+
 	if ((unsigned int)f->off + f->size > span)
 		return false;
-	*v = le_at(buf + f->off, f->size);
+	*v = field_at(p + f->off, f->size);
 	if (f->hi_size && (unsigned int)f->hi_off + f->hi_size <= span)
-		*v |= le_at(buf + f->hi_off, f->hi_size) << (8 * f->size);
+		*v |= field_at(p + f->hi_off, f->hi_size) << (8 * f->size);
 	return true;
 }
 
@@ -241,26 +269,27 @@ void jbd_inode_cpu(ext2_filsys fs, const uint8_t *raw,
 #endif
 }
 
-static errcode_t diff_i_block(ext2_filsys fs, ext2_ino_t ino,
-			      const uint8_t *old, const uint8_t *new,
+/* i_block of raw copies old and new (oi, ni: the same in memory order). */
+static errcode_t diff_i_block(ext2_ino_t ino, const uint8_t *old,
+			      const uint8_t *new,
+			      struct ext2_inode_large *oi,
+			      struct ext2_inode_large *ni,
 			      struct jbd_decoded *dec)
 {
 	const size_t ib = offsetof(struct ext2_inode_large, i_block);
-	const size_t iblen = sizeof(((struct ext2_inode *)0)->i_block);
-	struct ext2_inode_large oi, ni;
+	const size_t iblen = sizeof(oi->i_block);
 	errcode_t err = 0;
 	unsigned int k;
 
 	if (!memcmp(old + ib, new + ib, iblen))
 		return 0;
-	jbd_inode_cpu(fs, old, &oi);
-	jbd_inode_cpu(fs, new, &ni);
-	if ((oi.i_flags | ni.i_flags) & EXT4_INLINE_DATA_FL)
+	if ((oi->i_flags | ni->i_flags) & EXT4_INLINE_DATA_FL)
 		return jbd_diff_bytes(old + ib, new + ib, iblen, ino, dec);
-	if ((oi.i_flags | ni.i_flags) & EXT4_EXTENTS_FL)
+	/* An extent root stays in on-disk order, as libext2fs keeps it. */
+	if ((oi->i_flags | ni->i_flags) & EXT4_EXTENTS_FL)
 		return jbd_diff_extents(old + ib, iblen, new + ib, iblen, ino, dec);
-	if (ext2fs_is_fast_symlink(EXT2_INODE(&oi)) ||
-	    ext2fs_is_fast_symlink(EXT2_INODE(&ni)))
+	if (ext2fs_is_fast_symlink(EXT2_INODE(oi)) ||
+	    ext2fs_is_fast_symlink(EXT2_INODE(ni)))
 		return add_text(dec, "i_block", ino,
 				text_of(old + ib, iblen), text_of(new + ib, iblen));
 	for (k = 0; k < EXT2_N_BLOCKS && !err; k++) {
@@ -269,10 +298,9 @@ static errcode_t diff_i_block(ext2_filsys fs, ext2_ino_t ino,
 			"i_block[4]", "i_block[5]", "i_block[6]", "i_block[7]",
 			"i_block[8]", "i_block[9]", "i_block[10]", "i_block[11]",
 			"i_block[12]", "i_block[13]", "i_block[14]" };
-		uint64_t a = le_at(old + ib + 4 * k, 4), b = le_at(new + ib + 4 * k, 4);
-
-		if (a != b)
-			err = add_field(dec, names[k], ino, false, 0, a, b);
+		if (oi->i_block[k] != ni->i_block[k])
+			err = add_field(dec, names[k], ino, false, 0,
+					oi->i_block[k], ni->i_block[k]);
 	}
 	return err;
 }
@@ -280,11 +308,16 @@ static errcode_t diff_i_block(ext2_filsys fs, ext2_ino_t ino,
 errcode_t jbd_diff_inode(ext2_filsys fs, ext2_ino_t ino, const uint8_t *old,
 			 const uint8_t *new, struct jbd_decoded *dec)
 {
-	unsigned int isize = EXT2_INODE_SIZE(fs->super);
-	unsigned int ospan = inode_span(fs, old), nspan = inode_span(fs, new);
+	unsigned int isize = EXT2_INODE_SIZE(fs->super), ospan, nspan;
+	struct ext2_inode_large oi, ni;
 	int os = os_of(fs);
 	errcode_t err = 0;
 	size_t i;
+
+	jbd_inode_cpu(fs, old, &oi);
+	jbd_inode_cpu(fs, new, &ni);
+	ospan = inode_span(fs, &oi);
+	nspan = inode_span(fs, &ni);
 
 	for (i = 0; i < sizeof(inode_fields) / sizeof(inode_fields[0]); i++) {
 		const struct field *f = &inode_fields[i];
@@ -293,14 +326,14 @@ errcode_t jbd_diff_inode(ext2_filsys fs, ext2_ino_t ino, const uint8_t *old,
 
 		if (f->os && f->os != os)
 			continue;
-		ha = field_value(f, old, ospan, &a);
-		hb = field_value(f, new, nspan, &b);
+		ha = field_value(f, &oi, ospan, &a);
+		hb = field_value(f, &ni, nspan, &b);
 		if ((ha || hb) && a != b)
 			err = add_field(dec, f->name, ino, false, 0, a, b);
 		if (err)
 			return err;
 	}
-	err = diff_i_block(fs, ino, old, new, dec);
+	err = diff_i_block(ino, old, new, &oi, &ni, dec);
 	/* In-inode extended attributes: after the fields, to the end. */
 	if (!err && isize > EXT2_GOOD_OLD_INODE_SIZE) {
 		unsigned int from = ospan < nspan ? ospan : nspan;
@@ -344,14 +377,25 @@ errcode_t jbd_diff_group_desc(ext2_filsys fs, dgrp_t g, const uint8_t *old,
 			      const uint8_t *new, struct jbd_decoded *dec)
 {
 	unsigned int span = EXT2_DESC_SIZE(fs->super);
+	struct ext4_group_desc og, ng;
 	errcode_t err = 0;
 	size_t i;
 
+	if (span > sizeof(og))
+		span = sizeof(og);
+	memset(&og, 0, sizeof(og));
+	memset(&ng, 0, sizeof(ng));
+	memcpy(&og, old, span);
+	memcpy(&ng, new, span);
+#ifdef WORDS_BIGENDIAN
+	ext2fs_swap_group_desc2(fs, (void *)&og);
+	ext2fs_swap_group_desc2(fs, (void *)&ng);
+#endif
 	for (i = 0; i < sizeof(gd_fields) / sizeof(gd_fields[0]) && !err; i++) {
 		uint64_t a = 0, b = 0;
 
-		field_value(&gd_fields[i], old, span, &a);
-		field_value(&gd_fields[i], new, span, &b);
+		field_value(&gd_fields[i], &og, span, &a);
+		field_value(&gd_fields[i], &ng, span, &b);
 		if (a != b)
 			err = add_field(dec, gd_fields[i].name, 0, true, g, a, b);
 	}
@@ -417,14 +461,21 @@ static const struct sb_array sb_arrays[] = {
 errcode_t jbd_diff_super(const uint8_t *old, const uint8_t *new,
 			 struct jbd_decoded *dec)
 {
+	struct ext2_super_block os, ns;
 	errcode_t err = 0;
 	size_t i;
 
+	memcpy(&os, old, sizeof(os));
+	memcpy(&ns, new, sizeof(ns));
+#ifdef WORDS_BIGENDIAN
+	ext2fs_swap_super(&os);
+	ext2fs_swap_super(&ns);
+#endif
 	for (i = 0; i < sizeof(sb_fields) / sizeof(sb_fields[0]) && !err; i++) {
 		uint64_t a = 0, b = 0;
 
-		field_value(&sb_fields[i], old, SUPERBLOCK_SIZE, &a);
-		field_value(&sb_fields[i], new, SUPERBLOCK_SIZE, &b);
+		field_value(&sb_fields[i], &os, sizeof(os), &a);
+		field_value(&sb_fields[i], &ns, sizeof(ns), &b);
 		if (a != b)
 			err = add_field(dec, sb_fields[i].name, 0, false, 0, a, b);
 	}
@@ -609,77 +660,132 @@ out:
 
 /* ---- extent trees and indirect blocks ---- */
 
-bool jbd_extent_node(const uint8_t *buf, size_t len, struct jbd_ext_ent *out,
-		     size_t *n, unsigned int *depth)
+/*
+ * One node is set beside another copy of it here, and a node that
+ * ext2fs_extent_header_verify refuses must still decode (a writer's
+ * broken node is what the reader is after): the extent API
+ * (ext2fs_extent_get) walks a whole tree and stops at such a node, so a
+ * node is read with libext2fs's on-disk structures instead (struct
+ * ext3_extent_header, ext3_extent, ext3_extent_idx): the entries its
+ * header claims, as many as its length holds.
+ */
+struct ext_ent {
+	uint64_t lblk, len, pblk;	/* an index: its child block, len 1 */
+	bool unwritten;		/* leaf: an unwritten extent (len without
+				   the flag) */
+};
+
+/* The entries of a raw node of len bytes into out (room for
+   (len - 12) / 12); false without the extent magic. */
+static bool extent_node(const uint8_t *buf, size_t len, struct ext_ent *out,
+			size_t *n, unsigned int *depth)
 {
+	struct ext3_extent_header eh;
 	size_t i, max;
 
 	*n = 0;
 	*depth = 0;
-	if (len < 12 || le_at(buf, 2) != EXT3_EXT_MAGIC)
+	if (len < sizeof(eh))
 		return false;
-	max = (len - 12) / 12;
-	*depth = (unsigned int)le_at(buf + 6, 2);
-	*n = (size_t)le_at(buf + 2, 2);
+	memcpy(&eh, buf, sizeof(eh));
+	if (ext2fs_le16_to_cpu(eh.eh_magic) != EXT3_EXT_MAGIC)
+		return false;
+	max = (len - sizeof(eh)) / sizeof(struct ext3_extent);
+	*depth = ext2fs_le16_to_cpu(eh.eh_depth);
+	*n = ext2fs_le16_to_cpu(eh.eh_entries);
 	if (*n > max)
 		*n = max;
 	for (i = 0; i < *n; i++) {
-		const uint8_t *e = buf + 12 + 12 * i;
+		const uint8_t *p = buf + sizeof(eh) + i * sizeof(struct ext3_extent);
 
-		out[i].lblk = le_at(e, 4);
 		out[i].unwritten = false;
-		if (*depth) {	/* struct ext3_extent_idx: one child block */
+		if (*depth) {
+			struct ext3_extent_idx ix;
+
+			memcpy(&ix, p, sizeof(ix));
+			out[i].lblk = ext2fs_le32_to_cpu(ix.ei_block);
 			out[i].len = 1;
-			out[i].pblk = le_at(e + 4, 4) | le_at(e + 8, 2) << 32;
-		} else {	/* struct ext3_extent */
-			out[i].len = le_at(e + 4, 2);
+			out[i].pblk = ext2fs_le32_to_cpu(ix.ei_leaf) |
+				      (uint64_t)ext2fs_le16_to_cpu(ix.ei_leaf_hi) << 32;
+		} else {
+			struct ext3_extent ex;
+
+			memcpy(&ex, p, sizeof(ex));
+			out[i].lblk = ext2fs_le32_to_cpu(ex.ee_block);
+			out[i].len = ext2fs_le16_to_cpu(ex.ee_len);
 			if (out[i].len > EXT_INIT_MAX_LEN) {
 				out[i].len -= EXT_INIT_MAX_LEN;
 				out[i].unwritten = true;
 			}
-			out[i].pblk = le_at(e + 8, 4) | le_at(e + 6, 2) << 32;
+			out[i].pblk = ext2fs_le32_to_cpu(ex.ee_start) |
+				      (uint64_t)ext2fs_le16_to_cpu(ex.ee_start_hi) << 32;
 		}
 	}
 	return true;
 }
 
+/* An extent header (at least 12 bytes, as a node has) in memory order. */
+static struct ext3_extent_header header_cpu(const uint8_t *raw)
+{
+	struct ext3_extent_header eh;
+
+	memcpy(&eh, raw, sizeof(eh));
+	eh.eh_magic = ext2fs_le16_to_cpu(eh.eh_magic);
+	eh.eh_entries = ext2fs_le16_to_cpu(eh.eh_entries);
+	eh.eh_max = ext2fs_le16_to_cpu(eh.eh_max);
+	eh.eh_depth = ext2fs_le16_to_cpu(eh.eh_depth);
+	eh.eh_generation = ext2fs_le32_to_cpu(eh.eh_generation);
+	return eh;
+}
+
+#define EH(name) F(ext3_extent_header, #name, name)
+static const struct field eh_fields[] = {
+	EH(eh_magic), EH(eh_entries), EH(eh_max), EH(eh_depth),
+	EH(eh_generation),
+};
+
 errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 			   const uint8_t *new, size_t new_len, ext2_ino_t ino,
 			   struct jbd_decoded *dec)
 {
-	static const char *const hnames[] = {
-		"eh_magic", "eh_entries", "eh_max", "eh_depth" };
-	struct jbd_ext_ent *oe, *ne;
+	const size_t esz = sizeof(struct ext3_extent);
+	struct ext_ent *oe, *ne;
 	bool *matched;
 	size_t on = 0, nn = 0, i, k;
 	unsigned int od = 0, nd = 0;
-	const uint8_t *oh = old, *nh = new;
+	struct ext3_extent_header oh, nh;
 	bool ook, nok;
 	errcode_t err = 0;
 
-	oe = calloc(old_len / 12 + 1, sizeof(*oe));
-	ne = calloc(new_len / 12 + 1, sizeof(*ne));
-	matched = calloc(old_len / 12 + new_len / 12 + 2, sizeof(*matched));
+	oe = calloc(old_len / esz + 1, sizeof(*oe));
+	ne = calloc(new_len / esz + 1, sizeof(*ne));
+	matched = calloc(old_len / esz + new_len / esz + 2, sizeof(*matched));
 	if (!oe || !ne || !matched) {
 		err = EXT2_ET_NO_MEMORY;
 		goto out;
 	}
-	ook = jbd_extent_node(old, old_len, oe, &on, &od);
-	nok = jbd_extent_node(new, new_len, ne, &nn, &nd);
+	ook = extent_node(old, old_len, oe, &on, &od);
+	nok = extent_node(new, new_len, ne, &nn, &nd);
 	if (!nok) {
 		err = jbd_diff_bytes(old, new, new_len < old_len ? new_len : old_len,
 				     ino, dec);
 		goto out;
 	}
-	for (i = 0; i < 4 && !err; i++) {
-		uint64_t a = ook ? le_at(oh + 2 * i, 2) : 0, b = le_at(nh + 2 * i, 2);
+	/* Header fields; all 0 in an old copy that was no node (and then
+	   eh_generation is reported even when it stays 0). */
+	oh = header_cpu(old);
+	nh = header_cpu(new);
+	for (i = 0; i < sizeof(eh_fields) / sizeof(eh_fields[0]) && !err; i++) {
+		const struct field *f = &eh_fields[i];
+		uint64_t a = 0, b = 0;
 
-		if (a != b)
-			err = add_field(dec, hnames[i], ino, false, 0, a, b);
+		if (ook)
+			field_value(f, &oh, sizeof(oh), &a);
+		field_value(f, &nh, sizeof(nh), &b);
+		if (a != b || (!ook && f->off == offsetof(struct ext3_extent_header,
+							  eh_generation)))
+			err = add_field(dec, f->name, ino, false, 0, a, b);
 	}
-	if (!err && (!ook || le_at(oh + 8, 4) != le_at(nh + 8, 4)))
-		err = add_field(dec, "eh_generation", ino, false, 0,
-				ook ? le_at(oh + 8, 4) : 0, le_at(nh + 8, 4));
 	if (!ook)
 		on = 0;
 	/* matched[k]: old entry k; matched[on + i]: new entry i.  A node
@@ -693,7 +799,7 @@ errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 				break;
 			}
 	for (k = 0; k < on + nn && !err; k++) {
-		const struct jbd_ext_ent *e = k < on ? &oe[k] : &ne[k - on];
+		const struct ext_ent *e = k < on ? &oe[k] : &ne[k - on];
 		struct jbd_field_change *c;
 
 		if (matched[k])
@@ -718,6 +824,10 @@ out:
 	return err;
 }
 
+/*
+ * An indirect block is an array of __le32 block numbers (what
+ * ext2fs_read_ind_block reads): libext2fs has no structure for it.
+ */
 errcode_t jbd_diff_indirect(ext2_filsys fs, const uint8_t *old,
 			    const uint8_t *new, ext2_ino_t ino,
 			    struct jbd_decoded *dec)
@@ -725,7 +835,13 @@ errcode_t jbd_diff_indirect(ext2_filsys fs, const uint8_t *old,
 	unsigned int slot;
 
 	for (slot = 0; slot < fs->blocksize / 4; slot++) {
-		uint64_t a = le_at(old + 4 * slot, 4), b = le_at(new + 4 * slot, 4);
+		uint32_t ra, rb;
+		uint64_t a, b;
+
+		memcpy(&ra, old + 4 * slot, 4);
+		memcpy(&rb, new + 4 * slot, 4);
+		a = ext2fs_le32_to_cpu(ra);
+		b = ext2fs_le32_to_cpu(rb);
 		int pass;
 
 		for (pass = 0; pass < 2 && a != b; pass++) {

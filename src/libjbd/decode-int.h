@@ -6,6 +6,7 @@
 #define JBD_DECODE_INT_H
 
 #include "decode.h"
+#include "overlay-io.h"
 
 /* Room for element n of the array *arrp points to (T **arrp; *cap elements
    of elem bytes): doubles it.  False when out of memory. */
@@ -36,18 +37,6 @@ errcode_t jbd_diff_super(const uint8_t *old, const uint8_t *new,
 /* A directory block; old NULL when it held no directory before. */
 errcode_t jbd_diff_dir(ext2_filsys fs, const uint8_t *old, const uint8_t *new,
 		       struct jbd_decoded *dec);
-/* One entry of an extent node: a leaf's extent, or an index's child block
-   (len 1). */
-struct jbd_ext_ent {
-	uint64_t lblk, len, pblk;
-	bool unwritten;		/* leaf: an unwritten extent (len without
-				   the flag) */
-};
-/* The entries of a raw extent node of len bytes into out (room for
-   (len - 12) / 12); false without the extent magic. */
-bool jbd_extent_node(const uint8_t *buf, size_t len, struct jbd_ext_ent *out,
-		     size_t *n, unsigned int *depth);
-
 /* An extent tree block (or i_block): entries added and removed. */
 errcode_t jbd_diff_extents(const uint8_t *old, size_t old_len,
 			   const uint8_t *new, size_t new_len, ext2_ino_t ino,
@@ -71,15 +60,36 @@ void jbd_blkset_sort(struct jbd_blkset *s);
 bool jbd_blkset_has(const struct jbd_blkset *s, uint64_t b);
 void jbd_blkset_free(struct jbd_blkset *s);
 
-/* Where the blocks of a filesystem are read at one point of the log. */
-struct jbd_block_src {
-	ext2_filsys fs;
-	bool (*read)(void *ctx, uint64_t fsblk, uint8_t *buf);
-	void *ctx;
+/* What an inode's block map refers to (jbd_inode_walk). */
+enum jbd_map_kind {
+	JBD_MAP_DATA,		/* data (directory, symlink, file) blocks */
+	JBD_MAP_EXTENT_TREE,	/* an extent tree block below i_block */
+	JBD_MAP_INDIRECT,	/* an indirect block of any level */
+	JBD_MAP_XATTR,		/* its xattr block */
 };
-/* Add to out every block the raw inode refers to: data, extent tree and
-   indirect blocks, its xattr block (pointers outside the fs left out). */
-void jbd_inode_blocks(const struct jbd_block_src *src, const uint8_t *raw,
+/*
+ * Blocks [pblk, pblk+len) are kind of the inode: data from logical block
+ * lblk (-1 for other kinds); an extent tree block at depth (-1 for other
+ * kinds).  Non-zero stops the walk and is its result.
+ */
+typedef errcode_t (*jbd_map_fn)(void *priv, enum jbd_map_kind kind,
+				uint64_t pblk, uint64_t len, int64_t lblk,
+				int depth);
+/*
+ * Every block inode ino (in memory order, as jbd_inode_cpu gives it)
+ * refers to that lies in the filesystem, its xattr block first, through
+ * libext2fs (ext2fs_extent_open2/ext2fs_extent_get, ext2fs_block_iterate3)
+ * on fs.  With read, fs is a filesystem from jbd_overlay_open whose tree
+ * blocks are read with read(ctx, ...) for the walk; without, as fs reads
+ * them.
+ */
+errcode_t jbd_inode_walk(ext2_filsys fs, jbd_overlay_view_fn read,
+			 void *ctx, ext2_ino_t ino,
+			 struct ext2_inode_large *inode, jbd_map_fn fn,
+			 void *priv);
+/* Add to out every block jbd_inode_walk reports. */
+void jbd_inode_blocks(ext2_filsys view, jbd_overlay_view_fn read, void *ctx,
+		      ext2_ino_t ino, const uint8_t *raw,
 		      struct jbd_blkset *out);
 
 #endif

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ext2fs/ext2fs.h>
-#include <ext2fs/ext3_extents.h>
 
 #include "blkmap.h"
 #include "decode-int.h"
@@ -78,6 +77,11 @@ struct jbd_decoder {
 	struct jbd_journal *j;
 	ext2_filsys fs;			/* after replay; NULL: bare journal */
 	ext2_filsys overlay;		/* fs when opened through the plan */
+	ext2_filsys view;		/* inode walks (jbd_inode_walk): the
+					   overlay, or own_view */
+	ext2_filsys own_view;		/* the disk through overlay-io, when
+					   there is no overlay */
+	struct jbd_recovery no_plan;	/* own_view's: empty */
 	struct jbd_recovery plan;
 	bool have_plan;
 	struct meta_range *meta;
@@ -279,43 +283,16 @@ static void mark(struct owner_scan *s, uint64_t pblk, uint64_t len,
 	}
 }
 
-static int iterate_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
-		      blk64_t ref_blk, int ref_offset, void *priv)
+static errcode_t scan_mapped(void *priv, enum jbd_map_kind kind, uint64_t pblk,
+			     uint64_t len, int64_t lblk, int depth)
 {
 	struct owner_scan *s = priv;
 
-	(void)fs; (void)ref_blk; (void)ref_offset;
-	if (blockcnt < 0)
-		mark(s, *blocknr, 1, JBD_ROLE_INDIRECT, -1, -1);
-	else
-		mark(s, *blocknr, 1, s->kind, blockcnt, -1);
-	return s->unowned ? 0 : BLOCK_ABORT;
-}
-
-static void scan_extents(ext2_filsys fs, struct owner_scan *s,
-			 struct ext2_inode *inode)
-{
-	ext2_extent_handle_t h;
-	struct ext2fs_extent e;
-	struct ext2_extent_info info;
-	int op = EXT2_EXTENT_ROOT;
-
-	if (ext2fs_extent_open2(fs, s->ino, inode, &h))
-		return;
-	while (s->unowned && !ext2fs_extent_get(h, op, &e)) {
-		op = EXT2_EXTENT_NEXT;
-		if (e.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)
-			continue;
-		if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF) {
-			mark(s, e.e_pblk, e.e_len, s->kind, (int64_t)e.e_lblk, -1);
-		} else if (!ext2fs_extent_get_info(h, &info)) {
-			int depth = info.max_depth - info.curr_level - 1;
-
-			mark(s, e.e_pblk, 1, JBD_ROLE_EXTENT_TREE, -1,
-			     depth < 0 ? 0 : depth);
-		}
-	}
-	ext2fs_extent_free(h);
+	mark(s, pblk, len, kind == JBD_MAP_XATTR ? JBD_ROLE_XATTR :
+	     kind == JBD_MAP_EXTENT_TREE ? JBD_ROLE_EXTENT_TREE :
+	     kind == JBD_MAP_INDIRECT ? JBD_ROLE_INDIRECT : s->kind,
+	     lblk, depth);
+	return s->unowned ? 0 : EXT2_ET_CANCEL_REQUESTED;	/* all found */
 }
 
 static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
@@ -324,6 +301,7 @@ static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
 	struct owner_scan s = { .d = d, .unowned = *unowned };
 	ext2_inode_scan scan;
 	struct ext2_inode *inode;
+	struct ext2_inode_large large;
 	ext2_ino_t ino;
 	errcode_t err;
 
@@ -345,20 +323,13 @@ static void scan_inodes(struct jbd_decoder *d, ext2_filsys fs, size_t *unowned)
 		if (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino)
 			continue;
 		s.ino = ino;
-		if (ext2fs_file_acl_block(fs, inode))
-			mark(&s, ext2fs_file_acl_block(fs, inode), 1,
-			     JBD_ROLE_XATTR, -1, -1);
-		if (!ext2fs_inode_has_valid_blocks2(fs, inode) ||
-		    (inode->i_flags & EXT4_INLINE_DATA_FL))
-			continue;
 		s.kind = LINUX_S_ISDIR(inode->i_mode) ? JBD_ROLE_DIRECTORY :
 			 LINUX_S_ISLNK(inode->i_mode) ? JBD_ROLE_SYMLINK :
 			 JBD_ROLE_DATA;
-		if (inode->i_flags & EXT4_EXTENTS_FL)
-			scan_extents(fs, &s, inode);
-		else
-			ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
-					      iterate_cb, &s);
+		memset(&large, 0, sizeof(large));
+		memcpy(&large, inode, isize < sizeof(large) ? isize : sizeof(large));
+		/* The tree blocks as fs reads them (no view). */
+		jbd_inode_walk(fs, NULL, NULL, ino, &large, scan_mapped, &s);
 	}
 	ext2fs_close_inode_scan(scan);
 	free(inode);
@@ -535,137 +506,56 @@ static bool read_copy(struct jbd_decoder *d, size_t k, uint8_t *buf)
 	return true;
 }
 
-#define MAX_TREE_LEVELS 6
+/* Tree blocks as an inode copy at tag seq sees them: its visible copies. */
+struct log_walk {
+	struct jbd_decoder *d;
+	size_t seq;
+	struct jbd_role r;		/* the role of its data blocks */
+};
 
-/* An extent node (i_block or a block) of r's inode, level 0 in the inode. */
-static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
-				 const struct jbd_role *r, const uint8_t *node,
-				 size_t len, int level)
+static bool log_view(void *ctx, uint64_t fsblk, uint8_t *buf)
 {
-	struct jbd_ext_ent *ents;
-	unsigned int depth;
-	size_t n, k;
-	errcode_t err = 0;
+	struct log_walk *lw = ctx;
+	size_t c = visible_copy(lw->d, fsblk, lw->seq);
 
-	if (len < 12 || level >= MAX_TREE_LEVELS)
-		return 0;
-	ents = malloc((len - 12) / 12 * sizeof(*ents) + sizeof(*ents));
-	if (!ents)
-		return EXT2_ET_NO_MEMORY;
-	if (!jbd_extent_node(node, len, ents, &n, &depth))
-		n = 0;
-	for (k = 0; k < n && !err; k++) {
-		if (depth) {
-			struct jbd_role t = *r;
-			size_t c;
-			uint8_t *buf;
+	return c != SIZE_MAX && read_copy(lw->d, c, buf);
+}
 
-			t.kind = JBD_ROLE_EXTENT_TREE;
-			t.depth = (int)depth - 1;
-			err = log_map(d, seq, ents[k].pblk, 1, &t, -1);
-			c = err ? SIZE_MAX : visible_copy(d, ents[k].pblk, seq);
-			if (c == SIZE_MAX)
-				continue;
-			buf = malloc(d->fs->blocksize);
-			if (!buf) {
-				err = EXT2_ET_NO_MEMORY;
-				break;
-			}
-			if (read_copy(d, c, buf))
-				err = log_extent_node(d, seq, r, buf,
-						      d->fs->blocksize, level + 1);
-			free(buf);
-		} else {
-			err = log_map(d, seq, ents[k].pblk, ents[k].len, r,
-				      (int64_t)ents[k].lblk);
-		}
+static errcode_t log_mapped(void *priv, enum jbd_map_kind kind, uint64_t pblk,
+			    uint64_t len, int64_t lblk, int depth)
+{
+	struct log_walk *lw = priv;
+	struct jbd_role t = lw->r;
+
+	if (kind == JBD_MAP_XATTR) {
+		t.kind = JBD_ROLE_XATTR;
+	} else if (kind == JBD_MAP_EXTENT_TREE) {
+		t.kind = JBD_ROLE_EXTENT_TREE;
+		t.depth = depth;
+	} else if (kind == JBD_MAP_INDIRECT) {
+		t.kind = JBD_ROLE_INDIRECT;
 	}
-	free(ents);
-	return err;
+	return log_map(lw->d, lw->seq, pblk, len, &t, lblk);
 }
 
 /*
- * An indirect block of r's inode at level (1 single, 2 double, 3 triple)
- * whose first data block is logical lblk.
+ * What a logged copy of an inode maps, through the log's copies: a tree
+ * block the log does not have at that point maps nothing.
  */
-static errcode_t log_indirect(struct jbd_decoder *d, size_t seq,
-			      const struct jbd_role *r, uint64_t blk, int level,
-			      uint64_t lblk)
-{
-	uint32_t per = d->fs->blocksize / 4, k;
-	uint64_t span = level == 1 ? 1 : level == 2 ? per : (uint64_t)per * per;
-	struct jbd_role t = *r;
-	size_t c;
-	uint8_t *buf;
-	errcode_t err;
-
-	t.kind = JBD_ROLE_INDIRECT;
-	err = log_map(d, seq, blk, 1, &t, -1);
-	c = err ? SIZE_MAX : visible_copy(d, blk, seq);
-	if (c == SIZE_MAX)
-		return err;
-	buf = malloc(d->fs->blocksize);
-	if (!buf)
-		return EXT2_ET_NO_MEMORY;
-	if (!read_copy(d, c, buf)) {
-		free(buf);
-		return 0;
-	}
-	for (k = 0; k < per && !err; k++) {
-		uint64_t child = ext2fs_le32_to_cpu(((const uint32_t *)buf)[k]);
-
-		if (!child || child >= ext2fs_blocks_count(d->fs->super))
-			continue;
-		if (level == 1)
-			err = log_map(d, seq, child, 1, r, (int64_t)(lblk + k));
-		else
-			err = log_indirect(d, seq, r, child, level - 1,
-					   lblk + k * span);
-	}
-	free(buf);
-	return err;
-}
-
-/* What a logged copy of an inode maps, through the log's copies. */
 static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
 			   const uint8_t *raw)
 {
 	struct ext2_inode_large in;
-	struct jbd_role r = { .inode = ino, .depth = -1 };
-	uint64_t per = d->fs->blocksize / 4;
-	errcode_t err = 0;
-	unsigned int k;
+	struct log_walk lw = { .d = d, .seq = seq,
+			       .r = { .inode = ino, .depth = -1 } };
 
-	if (!jbd_raw_inode_in_use(raw) ||
+	if (!d->view || !jbd_raw_inode_in_use(raw) ||
 	    (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino))
 		return 0;
 	jbd_inode_cpu(d->fs, raw, &in);
-	if (ext2fs_file_acl_block(d->fs, EXT2_INODE(&in))) {
-		r.kind = JBD_ROLE_XATTR;
-		err = log_map(d, seq, ext2fs_file_acl_block(d->fs, EXT2_INODE(&in)),
-			      1, &r, -1);
-	}
-	if (err || !ext2fs_inode_has_valid_blocks2(d->fs, EXT2_INODE(&in)) ||
-	    (in.i_flags & EXT4_INLINE_DATA_FL))
-		return err;
-	r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
-		 LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
-	if (in.i_flags & EXT4_EXTENTS_FL)
-		return log_extent_node(d, seq, &r, (const uint8_t *)in.i_block,
-				       sizeof(in.i_block), 0);
-	for (k = 0; k < EXT2_NDIR_BLOCKS && !err; k++)
-		if (in.i_block[k])
-			err = log_map(d, seq, in.i_block[k], 1, &r, k);
-	if (!err && in.i_block[EXT2_IND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_IND_BLOCK], 1,
-				   EXT2_NDIR_BLOCKS);
-	if (!err && in.i_block[EXT2_DIND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_DIND_BLOCK], 2,
-				   EXT2_NDIR_BLOCKS + per);
-	if (!err && in.i_block[EXT2_TIND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_TIND_BLOCK], 3,
-				   EXT2_NDIR_BLOCKS + per + per * per);
-	return err;
+	lw.r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
+		    LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
+	return jbd_inode_walk(d->view, log_view, &lw, ino, &in, log_mapped, &lw);
 }
 
 static int cmp_lowner(const void *a, const void *b)
@@ -938,6 +828,9 @@ errcode_t jbd_decode_open(struct jbd_journal *j, bool whole_area,
 	}
 	if (!d->fs)
 		d->fs = j->fs;
+	d->view = d->overlay;
+	if (!d->view && !jbd_overlay_open(j, &d->no_plan, &d->own_view))
+		d->view = d->own_view;
 	d->ibuf = calloc(1, EXT2_INODE_SIZE(d->fs->super) +
 			 sizeof(struct ext2_inode_large));
 	d->gd_len = (size_t)d->fs->desc_blocks * d->fs->blocksize;
@@ -990,6 +883,8 @@ void jbd_decode_close(struct jbd_decoder *d)
 	tx_reset(d);
 	if (d->overlay)
 		jbd_overlay_close(d->overlay);
+	if (d->own_view)
+		jbd_overlay_close(d->own_view);
 	if (d->have_plan)
 		jbd_recovery_free(&d->plan);
 	jbd_blkmap_free(&d->copies);
@@ -1153,7 +1048,7 @@ static uint64_t zero_bits(const uint8_t *buf, uint32_t nbits)
 	uint32_t bit;
 
 	for (bit = 0; bit < nbits; bit++)
-		if (!(buf[bit / 8] & (1U << (bit % 8))))
+		if (!ext2fs_test_bit(bit, buf))
 			n++;
 	return n;
 }
@@ -1252,7 +1147,7 @@ static int block_bit_after(struct jbd_decoder *d, struct bits_after *ba,
 	}
 	if (ba->state < 0 || bit >= fs->blocksize * 8ULL)
 		return -1;
-	return !!(ba->buf[bit / 8] & (1U << (bit % 8)));
+	return !!ext2fs_test_bit((unsigned int)bit, ba->buf);
 }
 
 #define MAX_RANGE_PROBLEMS 8
@@ -1320,13 +1215,12 @@ static bool set_unreferenced(struct jbd_decoder *d, struct bits_after *ba,
  */
 static void check_block_refs(struct jbd_decoder *d)
 {
-	struct jbd_block_src src = { .fs = d->fs, .read = read_after, .ctx = d };
 	struct bits_after ba = { 0 };
 	struct jbd_blkset all = { 0 }, one = { 0 };
 	uint8_t *ibuf;
 	size_t i;
 
-	if (EXT2FS_CLUSTER_RATIO(d->fs) != 1 || d->tx_bset.overflow ||
+	if (!d->view || EXT2FS_CLUSTER_RATIO(d->fs) != 1 || d->tx_bset.overflow ||
 	    d->tx_bclr.overflow)
 		return;
 	ibuf = malloc(d->fs->blocksize);
@@ -1342,7 +1236,7 @@ static void check_block_refs(struct jbd_decoder *d)
 		if (!raw || !jbd_raw_inode_in_use(raw))
 			continue;
 		one.n = 0;
-		jbd_inode_blocks(&src, raw, &one);
+		jbd_inode_blocks(d->view, read_after, d, t->ino, raw, &one);
 		if (one.overflow) {
 			all.overflow = true;
 			break;
@@ -1545,8 +1439,8 @@ static errcode_t decode_bitmap(struct jbd_decoder *d, struct jbd_decoded *dec,
 		return EXT2_ET_NO_MEMORY;
 	c->inode_bits = inodes;
 	for (bit = 0; bit < nbits; bit++) {
-		bool a = d->oldb[bit / 8] & (1U << (bit % 8));
-		bool b = d->newb[bit / 8] & (1U << (bit % 8));
+		bool a = ext2fs_test_bit(bit, d->oldb);
+		bool b = ext2fs_test_bit(bit, d->newb);
 		uint64_t num = inodes ? (uint64_t)g * fs->super->s_inodes_per_group +
 			       bit + 1 : ext2fs_group_first_block2(fs, g) +
 			       EXT2FS_C2B(fs, bit);

@@ -16,6 +16,8 @@ struct overlay {
 	const struct jbd_recovery *r;
 	uint32_t bs;			/* filesystem block size */
 	uint8_t *block;
+	jbd_overlay_view_fn view;	/* when set, blocks come from it */
+	void *view_ctx;
 };
 
 static struct struct_io_manager overlay_manager;
@@ -40,9 +42,15 @@ static const struct jbd_replay_block *plan_find(const struct jbd_recovery *r,
 
 static errcode_t read_fs_block(struct overlay *ov, uint64_t fsblk)
 {
-	const struct jbd_replay_block *p = plan_find(ov->r, fsblk);
+	const struct jbd_replay_block *p;
 	errcode_t err;
 
+	if (ov->view) {
+		if (!ov->view(ov->view_ctx, fsblk, ov->block))
+			memset(ov->block, 0, ov->bs);
+		return 0;
+	}
+	p = plan_find(ov->r, fsblk);
 	if (!p || p->bad)
 		return io_channel_read_blk64(ov->j->fs->io, fsblk, 1, ov->block);
 	err = jbd_read_blocks(ov->j, p->jblk, 1, ov->block);
@@ -196,6 +204,14 @@ errcode_t jbd_overlay_open(struct jbd_journal *j, const struct jbd_recovery *r,
 	}
 	(*ret_fs)->priv_data = ov;
 	return 0;
+}
+
+void jbd_overlay_set_view(ext2_filsys fs, jbd_overlay_view_fn view, void *ctx)
+{
+	struct overlay *ov = fs->priv_data;
+
+	ov->view = view;
+	ov->view_ctx = ctx;
 }
 
 void jbd_overlay_close(ext2_filsys fs)

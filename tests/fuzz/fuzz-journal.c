@@ -6,8 +6,8 @@
  * $JBDCTL_FUZZ_BASE.  The image lives in memory, read and written through
  * an io manager of our own (memio.c): a run costs what it reads and
  * writes, and the bytes it changed are put back before the next one.
- * Each run does what logdump, logdump -O, verify and replay do with the
- * mutant, replay included, and checks what tests/mutate.bats checks of
+ * Each run does what logdump, logdump -O, logdump --decode, verify and
+ * replay do with the mutant, replay included, and checks what tests/mutate.bats checks of
  * a replay: it writes nothing into the journal but its superblock, and
  * nothing past the image end (a finding: abort()).  With $JBDCTL_FUZZ_OUT set, the image as the
  * last run left it is written there.  Built with -fsanitize=fuzzer for
@@ -25,6 +25,7 @@
 #include <et/com_err.h>
 
 #include "audit.h"
+#include "decode.h"
 #include "jbd-err.h"
 #include "journal.h"
 #include "memio.h"
@@ -164,6 +165,39 @@ static void walk_all(struct jbd_journal *j, unsigned int flags)
 	jbd_walk_end(w);
 }
 
+/*
+ * logdump --decode: every tag through the decoder (roles, changes,
+ * checksums, the inodes' extent trees and indirect blocks in the logged
+ * copies) and every transaction's summary, stopping where logdump stops.
+ */
+static void decode_all(struct jbd_journal *j)
+{
+	struct jbd_walk_opts opts = { .flags = JBD_WALK_READ_DATA };
+	struct jbd_decode_summary s;
+	struct jbd_decoded dec;
+	struct jbd_decoder *d;
+	struct jbd_walk *w;
+	struct jbd_event ev;
+	errcode_t err = 0;
+
+	if (jbd_decode_open(j, false, &d))
+		return;
+	if (!jbd_walk_begin(j, &opts, &w)) {
+		while (!err && !jbd_walk_next(w, &ev)) {
+			if (jbd_decode_tx_end(d, &ev, &s))
+				jbd_decode_summary_free(&s);
+			if (ev.type == JBD_EV_TAG) {
+				err = jbd_decode_tag(d, &ev, &dec);
+				jbd_decoded_free(&dec);
+			}
+			if (ev.type == JBD_EV_END)
+				break;
+		}
+		jbd_walk_end(w);
+	}
+	jbd_decode_close(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jbd_journal *j;
@@ -188,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!j->sb_error) {
 		walk_all(j, 0);
 		walk_all(j, JBD_WALK_ALL | JBD_WALK_READ_DATA);
+		decode_all(j);
 	}
 	if (!jbd_audit(j, JBD_AUDIT_STRICT, &a))
 		jbd_audit_free(&a);

@@ -136,20 +136,40 @@ static bool walk_view(void *ctx, uint64_t fsblk, uint8_t *buf)
 	return true;
 }
 
-/* ext2fs_block_iterate3's inode: the copy being walked, not the table's. */
+/*
+ * libext2fs's read_inode hook, for code of its that reads an inode by
+ * number (ext2fs_block_iterate3, the directory checksums): the copy set
+ * here, not the inode table's, until jbd_inode_hook_clear().
+ */
 static struct {
 	ext2_filsys fs;
 	ext2_ino_t ino;
 	struct ext2_inode inode;
-} walked;
+} hooked;
 
-static errcode_t walked_read_inode(ext2_filsys fs, ext2_ino_t ino,
+static errcode_t hooked_read_inode(ext2_filsys fs, ext2_ino_t ino,
 				   struct ext2_inode *inode)
 {
-	if (fs != walked.fs || ino != walked.ino)
+	if (fs != hooked.fs || ino != hooked.ino)
 		return EXT2_ET_CALLBACK_NOTHANDLED;
-	*inode = walked.inode;
+	*inode = hooked.inode;
 	return 0;
+}
+
+struct ext2_inode *jbd_inode_hook_set(ext2_filsys fs, ext2_ino_t ino,
+				      const struct ext2_inode *in)
+{
+	hooked.fs = fs;
+	hooked.ino = ino;
+	memcpy(&hooked.inode, in, sizeof(hooked.inode));
+	fs->read_inode = hooked_read_inode;
+	return &hooked.inode;
+}
+
+void jbd_inode_hook_clear(ext2_filsys fs)
+{
+	fs->read_inode = NULL;
+	hooked.fs = NULL;
 }
 
 static int iterate_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
@@ -230,22 +250,17 @@ errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
 	if (in.i_flags & EXT4_EXTENTS_FL) {
 		walk_extents(&w, ino, EXT2_INODE(&in));
 	} else {
-		errcode_t (*saved)(ext2_filsys, ext2_ino_t, struct ext2_inode *) =
-			view->read_inode;
+		struct ext2_inode *walked;
 		int k;
 
-		walked.fs = view;
-		walked.ino = ino;
-		memcpy(&walked.inode, &in, sizeof(walked.inode));
+		walked = jbd_inode_hook_set(view, ino, EXT2_INODE(&in));
 		w.indirect = true;
 		for (k = EXT2_IND_BLOCK; read && k <= EXT2_TIND_BLOCK; k++)
-			if (!in_fs(view, walked.inode.i_block[k], 1))
-				walked.inode.i_block[k] = 0;	/* as above */
-		view->read_inode = walked_read_inode;
+			if (!in_fs(view, walked->i_block[k], 1))
+				walked->i_block[k] = 0;	/* as above */
 		ext2fs_block_iterate3(view, ino, BLOCK_FLAG_READ_ONLY, NULL,
 				      iterate_cb, &w);
-		view->read_inode = saved;
-		walked.fs = NULL;
+		jbd_inode_hook_clear(view);
 	}
 	if (read)
 		jbd_overlay_set_view(view, NULL, NULL);

@@ -60,6 +60,15 @@ void jbd_blkset_sort(struct jbd_blkset *s);
 bool jbd_blkset_has(const struct jbd_blkset *s, uint64_t b);
 void jbd_blkset_free(struct jbd_blkset *s);
 
+/*
+ * Make libext2fs read inode ino of fs as in (for its code that reads an
+ * inode by number) until jbd_inode_hook_clear(fs): one inode at a time.
+ * Returns the copy it serves, which the caller may still change.
+ */
+struct ext2_inode *jbd_inode_hook_set(ext2_filsys fs, ext2_ino_t ino,
+				      const struct ext2_inode *in);
+void jbd_inode_hook_clear(ext2_filsys fs);
+
 /* What an inode's block map refers to (jbd_inode_walk). */
 enum jbd_map_kind {
 	JBD_MAP_DATA,		/* data (directory, symlink, file) blocks */

@@ -1546,22 +1546,6 @@ static errcode_t decode_itable(struct jbd_decoder *d, struct jbd_decoded *dec)
 	return err;
 }
 
-/* The read_inode hook's inode, only between stash_begin and stash_end. */
-static struct {
-	ext2_filsys fs;
-	ext2_ino_t ino;
-	struct ext2_inode inode;
-} stash;
-
-static errcode_t stash_read_inode(ext2_filsys fs, ext2_ino_t ino,
-				  struct ext2_inode *inode)
-{
-	if (fs != stash.fs || ino != stash.ino)
-		return EXT2_ET_CALLBACK_NOTHANDLED;
-	*inode = stash.inode;
-	return 0;
-}
-
 /*
  * Checksums seeded by an inode's generation are checked against the
  * inode as the log has it where the role came from (a directory created
@@ -1583,16 +1567,12 @@ static void stash_begin(struct jbd_decoder *d, ext2_ino_t ino)
 		put_be32(d->tmp, JBD2_MAGIC_NUMBER);
 	jbd_inode_cpu(d->fs, d->tmp + (index % (d->fs->blocksize / isize)) *
 		      isize, &in);
-	memcpy(&stash.inode, &in, sizeof(stash.inode));
-	stash.ino = ino;
-	stash.fs = d->fs;
-	d->fs->read_inode = stash_read_inode;
+	jbd_inode_hook_set(d->fs, ino, EXT2_INODE(&in));
 }
 
 static void stash_end(struct jbd_decoder *d)
 {
-	d->fs->read_inode = NULL;
-	stash.fs = NULL;
+	jbd_inode_hook_clear(d->fs);
 }
 
 static void count_entry(struct jbd_decoder *d, ext2_ino_t ino, int delta,

@@ -674,9 +674,9 @@ note() {
 
 @test "decode: changed byte ranges of data and unknown blocks are cmp -l's of the copies debugfs finds" {
 	# escaped: escaped copies, and more than 32 ranges in a block; ext3-1k: a block logged
-	# again after its revoke; wrap-v3: a log that wraps; external: an external journal;
-	# decode-roles: file data and a block no inode owns
-	for name in escaped ext3-1k wrap-v3 external decode-roles; do
+	# again after its revoke; external: an external journal; decode-roles: file data and a
+	# block no inode owns
+	for name in escaped ext3-1k external decode-roles; do
 		img=$(fixture "$name")
 		EXTJ="" jarg=""
 		if [ -f "$FIXTURES/$name.jnl.xz" ]; then

@@ -51,6 +51,21 @@ struct log_owner {
 	struct jbd_role role;
 };
 
+/*
+ * A logged block while the owners by one inode table copy (tag seq) are
+ * collected: whether it has an owner at seq, and which of its levels as a
+ * tree node (MARK_*) were expanded at seq.
+ */
+struct log_mark {
+	size_t seq1;			/* seq + 1; 0: not touched yet */
+	bool owned;
+	uint16_t expanded;
+};
+
+/* Bits of log_mark.expanded: an indirect block, an extent tree block. */
+#define MARK_INDIRECT(level)	(1u << ((level) - 1))	/* level 1 to 3 */
+#define MARK_EXTENT(level)	(1u << ((level) + 2))	/* level 1 to 6 */
+
 struct revoke_rec {
 	uint64_t fsblk;
 	uint32_t tid;
@@ -91,6 +106,8 @@ struct jbd_decoder {
 	size_t nlogged;
 	struct log_owner *lowners;	/* by fsblk, then seq */
 	size_t nlowners, caplowners;
+	struct log_mark *marks;		/* by logged[] index, while lowners
+					   is filled */
 	struct revoke_rec *revokes;	/* every revoke record, by fsblk */
 	size_t nrevokes;
 	struct jbd_blkmap copies;	/* fsblk -> last copy seen */
@@ -441,13 +458,57 @@ static bool is_logged(const struct jbd_decoder *d, uint64_t fsblk, size_t *at)
 	return lo < d->nlogged && d->logged[lo] == fsblk;
 }
 
-static errcode_t add_log_owner(struct jbd_decoder *d, uint64_t fsblk,
-			       size_t seq, const struct jbd_role *r)
+/*
+ * The owners by the logged inode copies.  log_owner() takes, of the
+ * owners of a block at one tag, the one added last, so a block map that
+ * names a block twice (only a corrupt one does) gives it the role of the
+ * later mention.  The maps are walked backwards (the inodes of a copy
+ * from the last, each map from its last entry, a node's children before
+ * the node) keeping the first owner of a block at a tag: the same owner,
+ * one entry per block and tag.  A tree node already expanded at this tag
+ * then adds nothing new, and is not expanded again: indirect blocks that
+ * name themselves cost one pass, not (blocksize / 4) cubed.
+ */
+static struct log_mark *log_mark(struct jbd_decoder *d, size_t at, size_t seq)
 {
+	struct log_mark *m = &d->marks[at];
+
+	if (m->seq1 != seq + 1) {
+		m->seq1 = seq + 1;
+		m->owned = false;
+		m->expanded = 0;
+	}
+	return m;
+}
+
+/* Has the node at logged block fsblk been expanded as bit at seq?  Mark it. */
+static bool expanded_before(struct jbd_decoder *d, uint64_t fsblk, size_t seq,
+			    unsigned int bit)
+{
+	struct log_mark *m;
+	size_t at;
+
+	if (!is_logged(d, fsblk, &at))
+		return false;
+	m = log_mark(d, at, seq);
+	if (m->expanded & bit)
+		return true;
+	m->expanded |= bit;
+	return false;
+}
+
+static errcode_t add_log_owner(struct jbd_decoder *d, size_t at, size_t seq,
+			       const struct jbd_role *r)
+{
+	struct log_mark *m = log_mark(d, at, seq);
+
+	if (m->owned)
+		return 0;	/* a later mention in the map's order */
 	if (!jbd_dec_grow(&d->lowners, &d->caplowners, d->nlowners,
 			  sizeof(*d->lowners)))
 		return EXT2_ET_NO_MEMORY;
-	d->lowners[d->nlowners].fsblk = fsblk;
+	m->owned = true;
+	d->lowners[d->nlowners].fsblk = d->logged[at];
 	d->lowners[d->nlowners].seq = seq;
 	d->lowners[d->nlowners].tid = d->tags[seq].tid;
 	d->lowners[d->nlowners].role = *r;
@@ -470,7 +531,7 @@ static errcode_t log_map(struct jbd_decoder *d, size_t seq, uint64_t pblk,
 			x.has_logical = true;
 			x.logical = (uint64_t)lblk + (d->logged[i] - pblk);
 		}
-		err = add_log_owner(d, d->logged[i], seq, &x);
+		err = add_log_owner(d, i, seq, &x);
 	}
 	return err;
 }
@@ -537,7 +598,10 @@ static bool read_copy(struct jbd_decoder *d, size_t k, uint8_t *buf)
 
 #define MAX_TREE_LEVELS 6
 
-/* An extent node (i_block or a block) of r's inode, level 0 in the inode. */
+/*
+ * An extent node (i_block or a block) of r's inode, level 0 in the
+ * inode, backwards (see log_mark()).
+ */
 static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
 				 const struct jbd_role *r, const uint8_t *node,
 				 size_t len, int level)
@@ -554,27 +618,30 @@ static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
 		return EXT2_ET_NO_MEMORY;
 	if (!jbd_extent_node(node, len, ents, &n, &depth))
 		n = 0;
-	for (k = 0; k < n && !err; k++) {
+	for (k = n; k-- > 0 && !err;) {
 		if (depth) {
 			struct jbd_role t = *r;
-			size_t c;
+			size_t c = visible_copy(d, ents[k].pblk, seq);
 			uint8_t *buf;
 
 			t.kind = JBD_ROLE_EXTENT_TREE;
 			t.depth = (int)depth - 1;
-			err = log_map(d, seq, ents[k].pblk, 1, &t, -1);
-			c = err ? SIZE_MAX : visible_copy(d, ents[k].pblk, seq);
-			if (c == SIZE_MAX)
-				continue;
-			buf = malloc(d->fs->blocksize);
-			if (!buf) {
-				err = EXT2_ET_NO_MEMORY;
-				break;
+			if (c != SIZE_MAX &&
+			    !expanded_before(d, ents[k].pblk, seq,
+					     MARK_EXTENT(level + 1))) {
+				buf = malloc(d->fs->blocksize);
+				if (!buf) {
+					err = EXT2_ET_NO_MEMORY;
+					break;
+				}
+				if (read_copy(d, c, buf))
+					err = log_extent_node(d, seq, r, buf,
+							      d->fs->blocksize,
+							      level + 1);
+				free(buf);
 			}
-			if (read_copy(d, c, buf))
-				err = log_extent_node(d, seq, r, buf,
-						      d->fs->blocksize, level + 1);
-			free(buf);
+			if (!err)
+				err = log_map(d, seq, ents[k].pblk, 1, &t, -1);
 		} else {
 			err = log_map(d, seq, ents[k].pblk, ents[k].len, r,
 				      (int64_t)ents[k].lblk);
@@ -586,7 +653,7 @@ static errcode_t log_extent_node(struct jbd_decoder *d, size_t seq,
 
 /*
  * An indirect block of r's inode at level (1 single, 2 double, 3 triple)
- * whose first data block is logical lblk.
+ * whose first data block is logical lblk, backwards (see log_mark()).
  */
 static errcode_t log_indirect(struct jbd_decoder *d, size_t seq,
 			      const struct jbd_role *r, uint64_t blk, int level,
@@ -595,38 +662,36 @@ static errcode_t log_indirect(struct jbd_decoder *d, size_t seq,
 	uint32_t per = d->fs->blocksize / 4, k;
 	uint64_t span = level == 1 ? 1 : level == 2 ? per : (uint64_t)per * per;
 	struct jbd_role t = *r;
-	size_t c;
+	size_t c = visible_copy(d, blk, seq);
 	uint8_t *buf;
-	errcode_t err;
+	errcode_t err = 0;
 
 	t.kind = JBD_ROLE_INDIRECT;
-	err = log_map(d, seq, blk, 1, &t, -1);
-	c = err ? SIZE_MAX : visible_copy(d, blk, seq);
-	if (c == SIZE_MAX)
-		return err;
-	buf = malloc(d->fs->blocksize);
-	if (!buf)
-		return EXT2_ET_NO_MEMORY;
-	if (!read_copy(d, c, buf)) {
-		free(buf);
-		return 0;
-	}
-	for (k = 0; k < per && !err; k++) {
-		uint64_t child = ext2fs_le32_to_cpu(((const uint32_t *)buf)[k]);
+	if (c != SIZE_MAX &&
+	    !expanded_before(d, blk, seq, MARK_INDIRECT(level))) {
+		buf = malloc(d->fs->blocksize);
+		if (!buf)
+			return EXT2_ET_NO_MEMORY;
+		for (k = read_copy(d, c, buf) ? per : 0; k-- > 0 && !err;) {
+			uint64_t child =
+				ext2fs_le32_to_cpu(((const uint32_t *)buf)[k]);
 
-		if (!child || child >= ext2fs_blocks_count(d->fs->super))
-			continue;
-		if (level == 1)
-			err = log_map(d, seq, child, 1, r, (int64_t)(lblk + k));
-		else
-			err = log_indirect(d, seq, r, child, level - 1,
-					   lblk + k * span);
+			if (!child ||
+			    child >= ext2fs_blocks_count(d->fs->super))
+				continue;
+			if (level == 1)
+				err = log_map(d, seq, child, 1, r,
+					      (int64_t)(lblk + k));
+			else
+				err = log_indirect(d, seq, r, child, level - 1,
+						   lblk + k * span);
+		}
+		free(buf);
 	}
-	free(buf);
-	return err;
+	return err ? err : log_map(d, seq, blk, 1, &t, -1);
 }
 
-/* What a logged copy of an inode maps, through the log's copies. */
+/* What a logged copy of an inode maps, through the log's copies, backwards. */
 static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
 			   const uint8_t *raw)
 {
@@ -640,31 +705,35 @@ static errcode_t log_inode(struct jbd_decoder *d, size_t seq, ext2_ino_t ino,
 	    (d->j->source == JBD_SRC_INTERNAL && ino == d->j->ino))
 		return 0;
 	jbd_inode_cpu(d->fs, raw, &in);
-	if (ext2fs_file_acl_block(d->fs, EXT2_INODE(&in))) {
+	r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
+		 LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
+	if (!ext2fs_inode_has_valid_blocks2(d->fs, EXT2_INODE(&in)) ||
+	    (in.i_flags & EXT4_INLINE_DATA_FL)) {
+		/* no block map */
+	} else if (in.i_flags & EXT4_EXTENTS_FL) {
+		err = log_extent_node(d, seq, &r, (const uint8_t *)in.i_block,
+				      sizeof(in.i_block), 0);
+	} else {
+		const __u32 *b = in.i_block;
+
+		if (b[EXT2_TIND_BLOCK])
+			err = log_indirect(d, seq, &r, b[EXT2_TIND_BLOCK], 3,
+					   EXT2_NDIR_BLOCKS + per + per * per);
+		if (!err && b[EXT2_DIND_BLOCK])
+			err = log_indirect(d, seq, &r, b[EXT2_DIND_BLOCK], 2,
+					   EXT2_NDIR_BLOCKS + per);
+		if (!err && b[EXT2_IND_BLOCK])
+			err = log_indirect(d, seq, &r, b[EXT2_IND_BLOCK], 1,
+					   EXT2_NDIR_BLOCKS);
+		for (k = EXT2_NDIR_BLOCKS; k-- > 0 && !err;)
+			if (b[k])
+				err = log_map(d, seq, b[k], 1, &r, k);
+	}
+	if (!err && ext2fs_file_acl_block(d->fs, EXT2_INODE(&in))) {
 		r.kind = JBD_ROLE_XATTR;
 		err = log_map(d, seq, ext2fs_file_acl_block(d->fs, EXT2_INODE(&in)),
 			      1, &r, -1);
 	}
-	if (err || !ext2fs_inode_has_valid_blocks2(d->fs, EXT2_INODE(&in)) ||
-	    (in.i_flags & EXT4_INLINE_DATA_FL))
-		return err;
-	r.kind = LINUX_S_ISDIR(in.i_mode) ? JBD_ROLE_DIRECTORY :
-		 LINUX_S_ISLNK(in.i_mode) ? JBD_ROLE_SYMLINK : JBD_ROLE_DATA;
-	if (in.i_flags & EXT4_EXTENTS_FL)
-		return log_extent_node(d, seq, &r, (const uint8_t *)in.i_block,
-				       sizeof(in.i_block), 0);
-	for (k = 0; k < EXT2_NDIR_BLOCKS && !err; k++)
-		if (in.i_block[k])
-			err = log_map(d, seq, in.i_block[k], 1, &r, k);
-	if (!err && in.i_block[EXT2_IND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_IND_BLOCK], 1,
-				   EXT2_NDIR_BLOCKS);
-	if (!err && in.i_block[EXT2_DIND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_DIND_BLOCK], 2,
-				   EXT2_NDIR_BLOCKS + per);
-	if (!err && in.i_block[EXT2_TIND_BLOCK])
-		err = log_indirect(d, seq, &r, in.i_block[EXT2_TIND_BLOCK], 3,
-				   EXT2_NDIR_BLOCKS + per + per * per);
 	return err;
 }
 
@@ -698,6 +767,11 @@ static errcode_t find_log_owners(struct jbd_decoder *d)
 
 		if (!m || m->kind != JBD_ROLE_INODE_TABLE)
 			continue;
+		if (!d->marks) {
+			d->marks = calloc(d->nlogged, sizeof(*d->marks));
+			if (!d->marks)
+				return EXT2_ET_NO_MEMORY;
+		}
 		err = jbd_read_blocks(d->j, d->tags[i].jblk, 1, d->tmp);
 		if (err)
 			break;
@@ -706,9 +780,13 @@ static errcode_t find_log_owners(struct jbd_decoder *d)
 		first = m->group * d->fs->super->s_inodes_per_group +
 			(ext2_ino_t)(d->tags[i].fsblk - m->start) *
 			(d->fs->blocksize / isize) + 1;
-		for (k = 0; k * isize < d->fs->blocksize && !err; k++)
+		/* k * isize < blocksize, from the last */
+		for (k = (d->fs->blocksize + isize - 1) / isize;
+		     k-- > 0 && !err;)
 			err = log_inode(d, i, first + k, d->tmp + k * isize);
 	}
+	free(d->marks);
+	d->marks = NULL;
 	if (!err && d->nlowners)
 		qsort(d->lowners, d->nlowners, sizeof(*d->lowners), cmp_lowner);
 	if (!err && d->nrevokes)

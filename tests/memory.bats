@@ -49,3 +49,30 @@ limited() {
 		[ -z "$(image_diff "$img.e2fsck" "$img.r")" ]
 	done
 }
+
+@test "memory: a logged block map whose triple indirect block names itself is decoded in 64 MiB" {
+	# A copy of inode 12 whose i_block[14] (triple indirect) is block X
+	# and, in the same transaction, a copy of X naming X in all its 256
+	# slots: the map names X 256^3 times.  verify --strict and logdump
+	# --decode once kept an owner per mention (1.5 GB) and ran out of
+	# memory.  (No e2fsck here: its pass 1 walks the 256^3 mentions.)
+	local self=$BATS_TEST_TMPDIR/selfmap.img x=5000 at blk off n
+	mke2fs -q -F -t ext3 -b 1024 "$self" 8M
+	printf 'hello\n' > "$BATS_TEST_TMPDIR/small"
+	debugfs -w -R "write $BATS_TEST_TMPDIR/small f" "$self" >/dev/null 2>&1
+	at=$(debugfs -R "imap <12>" "$self" 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p')
+	read -r blk off <<< "$at"
+	[ -n "$blk" ]
+	dd if="$self" of="$BATS_TEST_TMPDIR/both" bs=1024 skip="$blk" count=1 2>/dev/null
+	printf '\x88\x13\x00\x00' | dd of="$BATS_TEST_TMPDIR/both" bs=1 \
+		seek=$((off + 40 + 14 * 4)) conv=notrunc 2>/dev/null	# 5000
+	for n in $(seq 256); do printf '\x88\x13\x00\x00'; done >> "$BATS_TEST_TMPDIR/both"
+	printf 'jo\njw -b %s,%s %s\njc\n' "$blk" "$x" "$BATS_TEST_TMPDIR/both" |
+		debugfs -w -f - "$self" >/dev/null 2>&1
+	run limited "$JBDCTL" verify --strict "$self"
+	[[ "$output" != *"Memory allocation failed"* ]] || { echo "$output"; return 1; }
+	assert_line "$self: replay: would replay 1 transaction (sequence 1..1): 2 blocks to write, 0 revoked, 0 skipped; journal sequence 1 -> 3; the filesystem would be clean"
+	run limited "$JBDCTL" logdump --decode -b "$x" "$self"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"role: file data of inode 12 (logical block "* ]]
+}

@@ -866,26 +866,78 @@ errcode_t jbd_diff_indirect(ext2_filsys fs, const uint8_t *old,
 
 #define MAX_RANGES 32
 
+static uint64_t word_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Does no byte of v read 0? */
+static bool no_zero_byte(uint64_t v)
+{
+	return !((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL);
+}
+
+/* The first i >= from where old and new differ (len if none). */
+static size_t next_diff(const uint8_t *old, const uint8_t *new, size_t from,
+			size_t len)
+{
+	size_t i = from;
+
+	while (i + 8 <= len && word_at(old + i) == word_at(new + i))
+		i += 8;
+	while (i < len && old[i] == new[i])
+		i++;
+	return i;
+}
+
+/* The first i >= from where old and new agree (len if none). */
+static size_t next_same(const uint8_t *old, const uint8_t *new, size_t from,
+			size_t len)
+{
+	size_t i = from;
+
+	while (i + 8 <= len && no_zero_byte(word_at(old + i) ^ word_at(new + i)))
+		i += 8;
+	while (i < len && old[i] != new[i])
+		i++;
+	return i;
+}
+
+/* One past the last byte where old and new differ, at least from. */
+static size_t last_diff_end(const uint8_t *old, const uint8_t *new,
+			    size_t from, size_t len)
+{
+	size_t i = len;
+
+	while (i >= from + 8 && word_at(old + i - 8) == word_at(new + i - 8))
+		i -= 8;
+	while (i > from && old[i - 1] == new[i - 1])
+		i--;
+	return i;
+}
+
+/*
+ * The byte ranges that differ, MAX_RANGES at most: the last one then
+ * runs to the last byte that differs.  Equal stretches are skipped a
+ * word at a time (a block and its next copy share most of their bytes).
+ */
 errcode_t jbd_diff_bytes(const uint8_t *old, const uint8_t *new, size_t len,
 			 ext2_ino_t ino, struct jbd_decoded *dec)
 {
 	size_t i = 0, nranges = 0;
 	struct jbd_field_change *c = NULL;
 
-	while (i < len) {
-		size_t start;
+	while ((i = next_diff(old, new, i, len)) < len) {
+		size_t start = i;
 
-		if (old[i] == new[i]) {
-			i++;
-			continue;
+		if (nranges >= MAX_RANGES) {
+			c->end = (uint32_t)last_diff_end(old, new, i, len);
+			break;		/* the rest in one range */
 		}
-		start = i;
-		while (i < len && old[i] != new[i])
-			i++;
-		if (c && nranges >= MAX_RANGES) {
-			c->end = (uint32_t)i;	/* the rest in one range */
-			continue;
-		}
+		i = next_same(old, new, i, len);
 		c = jbd_dec_add(dec, JBD_CH_BYTES);
 		if (!c)
 			return EXT2_ET_NO_MEMORY;

@@ -96,7 +96,7 @@ struct jbd_decoder {
 	struct log_owner *lowners;	/* by fsblk, then seq */
 	size_t nlowners, caplowners;
 	struct revoke_rec *revokes;	/* every revoke record, by fsblk */
-	size_t nrevokes;
+	size_t nrevokes, caprevokes;
 	struct jbd_blkmap copies;	/* fsblk -> last copy seen */
 	uint8_t *cur_gd, *scratch_gd;	/* descriptors as of the transaction's end */
 	uint8_t *prev_gd;		/* ... and as of its start */
@@ -360,14 +360,11 @@ static errcode_t collect_tags(struct jbd_decoder *d, bool whole_area)
 		if (err)
 			break;
 		if (ev.type == JBD_EV_REVOKE) {
-			void *p = realloc(d->revokes, (d->nrevokes + 1) *
-					  sizeof(*d->revokes));
-
-			if (!p) {
+			if (!jbd_dec_grow(&d->revokes, &d->caprevokes,
+					  d->nrevokes, sizeof(*d->revokes))) {
 				err = EXT2_ET_NO_MEMORY;
 				break;
 			}
-			d->revokes = p;
 			d->revokes[d->nrevokes].fsblk = ev.fsblk;
 			d->revokes[d->nrevokes++].tid = ev.tid;
 		}
@@ -911,13 +908,19 @@ void jbd_decoded_free(struct jbd_decoded *dec)
 {
 	size_t i;
 
+	/*
+	 * Most changes (fields, byte ranges) own nothing: free() only what
+	 * they hold (under ASan each free(), even of NULL, records a stack).
+	 */
 	for (i = 0; i < dec->nchanges; i++) {
-		free(dec->changes[i].old_text);
-		free(dec->changes[i].new_text);
-		free(dec->changes[i].name);
-		free(dec->changes[i].old_name);
-		free(dec->changes[i].set);
-		free(dec->changes[i].cleared);
+		struct jbd_field_change *c = &dec->changes[i];
+		void *owned[] = { c->old_text, c->new_text, c->name,
+				  c->old_name, c->set, c->cleared };
+		size_t k;
+
+		for (k = 0; k < sizeof(owned) / sizeof(owned[0]); k++)
+			if (owned[k])
+				free(owned[k]);
 	}
 	free(dec->changes);
 	free(dec->csum_failures);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <ext2fs/ext2fs.h>
 
+#include "blkmap.h"
 #include "decode-int.h"
 #include "overlay-io.h"
 
@@ -87,7 +88,10 @@ void jbd_blkset_free(struct jbd_blkset *s)
  * The walker: libext2fs reads the inode's tree through the overlay, whose
  * view (the caller's) gives each tree block as it stands at the point
  * wanted, or through the filesystem's own reads when there is no view.
- * Only blocks inside the filesystem are reported or descended into.
+ * Only blocks inside the filesystem are reported or descended into, and
+ * each tree block only once: an indirect block that names itself (a
+ * broken or hostile log) would otherwise be walked (blocksize / 4)^2
+ * times as a double indirect block, ^3 as a triple.
  */
 struct walk {
 	ext2_filsys fs;
@@ -97,7 +101,21 @@ struct walk {
 	void *priv;
 	errcode_t err;
 	bool indirect;		/* block-mapped: the view reads indirect blocks */
+	struct jbd_blkmap expanded;	/* tree blocks descended into */
 };
+
+/* Is this the first time the walk meets tree block b? */
+static bool first_visit(struct walk *w, uint64_t b)
+{
+	struct jbd_blkmap_entry *e;
+	bool fresh;
+
+	if (jbd_blkmap_get(&w->expanded, b, &e, &fresh)) {
+		w->err = EXT2_ET_NO_MEMORY;
+		return false;
+	}
+	return fresh;
+}
 
 static bool in_fs(ext2_filsys fs, uint64_t b, uint64_t len)
 {
@@ -183,6 +201,12 @@ static int iterate_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		return 0;
 	w->err = w->fn(w->priv, blockcnt < 0 ? JBD_MAP_INDIRECT : JBD_MAP_DATA,
 		       *blocknr, 1, blockcnt < 0 ? -1 : (int64_t)blockcnt, -1);
+	/*
+	 * An indirect block met before: a zero pointer makes the iterator
+	 * skip what it names (read-only: the zero is not written back).
+	 */
+	if (!w->err && blockcnt < 0 && !first_visit(w, *blocknr))
+		*blocknr = 0;
 	return w->err ? BLOCK_ABORT : 0;
 }
 
@@ -205,6 +229,13 @@ static void walk_extents(struct walk *w, ext2_ino_t ino,
 		return;		/* i_block fails the header check */
 	while (!w->err) {
 		err = ext2fs_extent_get(h, op, &e);
+		/* Past an index node's last child skipped: back up a level. */
+		if (op == EXT2_EXTENT_NEXT_SIB && err == EXT2_ET_EXTENT_NO_NEXT) {
+			op = EXT2_EXTENT_UP;
+			continue;
+		}
+		if (op == EXT2_EXTENT_UP && err)
+			break;	/* the root's last entry */
 		op = EXT2_EXTENT_NEXT;
 		if (err == EXT2_ET_EXTENT_NO_NEXT || (err && ++errors > 1))
 			break;
@@ -224,6 +255,9 @@ static void walk_extents(struct walk *w, ext2_ino_t ino,
 
 			w->err = w->fn(w->priv, JBD_MAP_EXTENT_TREE, e.e_pblk, 1,
 				       -1, depth < 0 ? 0 : depth);
+			/* A node met before: not again (see struct walk). */
+			if (!w->err && !first_visit(w, e.e_pblk))
+				op = EXT2_EXTENT_NEXT_SIB;
 		}
 	}
 	ext2fs_extent_free(h);
@@ -264,6 +298,7 @@ errcode_t jbd_inode_walk(ext2_filsys view, jbd_overlay_view_fn read,
 	}
 	if (read)
 		jbd_overlay_set_view(view, NULL, NULL);
+	jbd_blkmap_free(&w.expanded);
 	return w.err;
 }
 

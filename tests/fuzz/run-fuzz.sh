@@ -20,8 +20,8 @@ export ASAN_OPTIONS
 start=$(date +%s)
 pids="" i=1
 while [ "$i" -le "$jobs" ]; do
-	# New inputs go to the shared corpus; each process reads it when it
-	# starts, so the two exchange what they found only at start-up.
+	# New inputs go to the shared corpus, which libFuzzer reads again
+	# every second (-reload), so the processes exchange what they find.
 	"$fuzzer" -max_total_time="$seconds" ${each:+-runs=$each} \
 		-print_final_stats=1 -artifact_prefix="$work/" "$@" \
 		"$work/corpus" > "$work/fuzz.$i.log" 2>&1 &

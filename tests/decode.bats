@@ -699,3 +699,34 @@ note() {
 		[ "$status" -eq 0 ]
 	fi
 }
+
+@test "decode: a root whose two indexes name the same leaf decodes, the added index as debugfs ex lists it" {
+	# A depth-1 tree of ten one-block extents; a logged copy of the inode
+	# whose root gains a second index naming the same leaf (a broken
+	# writer).  The walk expands a node once (see decode-blocks.c) and
+	# goes on past the second index; the leaf keeps its role, and the
+	# added index is the one debugfs ex lists.
+	local a=$BATS_TEST_TMPDIR/a.img b=$BATS_TEST_TMPDIR/b.img i at blk off leaf
+	mke2fs -q -F -t ext4 -b 1024 "$a" 16M
+	for i in $(seq 0 9); do
+		dd if=/dev/urandom of="$BATS_TEST_TMPDIR/sp" bs=1024 seek=$((i * 4)) \
+			count=1 conv=notrunc 2>/dev/null
+	done
+	debugfs -w -R "write $BATS_TEST_TMPDIR/sp f" "$a" >/dev/null 2>&1
+	leaf=$(debugfs -R "ex f" "$a" 2>/dev/null | awk '$1 == "0/" { print $8 }')
+	[ -n "$leaf" ]
+	cp "$a" "$b"
+	printf 'sif f block[0] 0x0002f30a\nsif f block[6] 100\nsif f block[7] %s\nsif f block[8] 0\n' \
+		"$leaf" | debugfs -w -f - "$b" >/dev/null 2>&1
+	run debugfs -R "ex f" "$b"
+	matches "^ *0/ *1 +2/ +2 +100 - [0-9]+ +$leaf "
+	at=$(debugfs -R "imap f" "$b" 2>/dev/null | sed -n 's/.*located at block \([0-9]*\),.*/\1/p')
+	dd if="$b" of="$BATS_TEST_TMPDIR/both" bs=1024 skip="$at" count=1 2>/dev/null
+	dd if="$b" bs=1024 skip="$leaf" count=1 2>/dev/null >> "$BATS_TEST_TMPDIR/both"
+	printf 'jo\njw -b %s,%s %s\njc\n' "$at" "$leaf" "$BATS_TEST_TMPDIR/both" |
+		debugfs -w -f - "$a" >/dev/null 2>&1
+	run -0 jbdctl logdump --decode -a "$a"
+	has "index added: logical 100 -> block $leaf"
+	has "FS block $leaf logged at journal block"
+	has "role: extent tree block (depth 0) of inode 12"
+}

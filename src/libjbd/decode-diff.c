@@ -837,12 +837,12 @@ errcode_t jbd_diff_indirect(ext2_filsys fs, const uint8_t *old,
 	for (slot = 0; slot < fs->blocksize / 4; slot++) {
 		uint32_t ra, rb;
 		uint64_t a, b;
+		int pass;
 
 		memcpy(&ra, old + 4 * slot, 4);
 		memcpy(&rb, new + 4 * slot, 4);
 		a = ext2fs_le32_to_cpu(ra);
 		b = ext2fs_le32_to_cpu(rb);
-		int pass;
 
 		for (pass = 0; pass < 2 && a != b; pass++) {
 			uint64_t v = pass ? b : a;

@@ -143,6 +143,7 @@ static void report_json(const struct replay_opts *o, const struct jbd_verdict *v
 	bool written = !o->dry_run && v->outcome != JBD_OUTCOME_REFUSED &&
 		       v->outcome != JBD_OUTCOME_NOTHING;
 	struct out out;
+	uint32_t k;
 	size_t i;
 
 	out_init(&out, stdout, true);
@@ -152,14 +153,18 @@ static void report_json(const struct replay_opts *o, const struct jbd_verdict *v
 	print_verdict_json(&out, v);
 	if (o->verbose && r) {
 		out_list_begin(&out, "blocks", NULL);
-		for (i = 0; i < r->nplan; i++) {
-			out_object_begin(&out, NULL);
-			out_u64(&out, "fs_block", NULL, r->plan[i].fsblk);
-			out_u64(&out, "journal_block", NULL, r->plan[i].jblk);
-			out_u64(&out, "sequence", NULL, r->plan[i].tid);
-			out_bool(&out, "escaped", NULL, r->plan[i].escape);
-			out_object_end(&out);
-		}
+		for (i = 0; i < r->nplan; i++)
+			for (k = 0; k < r->plan[i].count; k++) {
+				struct jbd_replay_block b =
+					jbd_plan_block(&r->plan[i], k);
+
+				out_object_begin(&out, NULL);
+				out_u64(&out, "fs_block", NULL, b.fsblk);
+				out_u64(&out, "journal_block", NULL, b.jblk);
+				out_u64(&out, "sequence", NULL, b.tid);
+				out_bool(&out, "escaped", NULL, b.escape);
+				out_object_end(&out);
+			}
 		out_list_end(&out);
 	}
 	out_object_begin(&out, "outcome");
@@ -178,6 +183,7 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 {
 	bool done = !o->dry_run;
 	char line[512];
+	uint32_t k;
 	size_t i;
 
 	if (o->preen) {
@@ -199,10 +205,14 @@ static void report(const struct replay_opts *o, const struct jbd_verdict *v,
 	}
 	if (o->verbose)
 		for (i = 0; i < r->nplan; i++)
-			printf("  block %" PRIu64 " <- journal block %u "
-			       "(transaction %u%s)\n", r->plan[i].fsblk,
-			       r->plan[i].jblk, r->plan[i].tid,
-			       r->plan[i].escape ? ", escaped" : "");
+			for (k = 0; k < r->plan[i].count; k++) {
+				struct jbd_replay_block b =
+					jbd_plan_block(&r->plan[i], k);
+
+				printf("  block %" PRIu64 " <- journal block %u "
+				       "(transaction %u%s)\n", b.fsblk, b.jblk,
+				       b.tid, b.escape ? ", escaped" : "");
+			}
 	if (o->verbose && o->dry_run)
 		for (i = 0; i < r->fc.nreplay; i++) {
 			printf("  fast commit: ");
@@ -378,7 +388,7 @@ static int run_replay(const struct replay_opts *o, struct jbd_journal *j)
 			err = jbd_recover_fast_commit(j, &r, o->buffered ?
 					JBD_HOME_BUFFERED : 0, o->verbose ?
 					fc_note : NULL, NULL, &fc_written);
-		kbytes = (uint64_t)(r.nplan + fc_written) * j->blocksize / 1024;
+		kbytes = (r.nblocks + fc_written) * j->blocksize / 1024;
 		if (!err && o->undo)
 			err = undo_expect_final(j, &r, kbytes, now, o->undo);
 		if (!err)

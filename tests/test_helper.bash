@@ -122,3 +122,10 @@ assert_line() {
 	printf 'no line: %s\nin:\n%s\n' "$1" "$output"
 	return 1
 }
+
+# ASan reserves terabytes of address space: ulimit -v cannot apply to it.
+require_plain_build() {
+	if ldd "$JBDCTL" 2>/dev/null | grep -q libasan; then
+		skip "address-space limits do not apply to a sanitizer build"
+	fi
+}

@@ -883,7 +883,7 @@ errcode_t jbd_recover_fast_commit(struct jbd_journal *j,
 	if (!err)
 		err = jbd_recover_write(j, &again, flags, NULL, NULL, NULL);
 	if (!err)
-		*ret_written = again.nplan;
+		*ret_written = again.nblocks;
 	jbd_recovery_free(&again);
 	return err;
 }

@@ -31,7 +31,8 @@
 #include "homewrite.h"
 
 #define NBUF		2		/* buffers in flight */
-#define RUN_BYTES	(1U << 20)	/* bytes one buffer holds */
+#define RUN_BYTES	(1U << 20)	/* bytes one buffer holds, direct */
+#define CACHED_RUN_BYTES (64U << 10)	/* through the page cache */
 #define DIRECT_ALIGN	4096		/* buffer alignment for O_DIRECT */
 
 struct home_job {
@@ -192,8 +193,16 @@ errcode_t jbd_home_open(struct jbd_journal *j, int flags,
 		return EXT2_ET_NO_MEMORY;
 	w->j = j;
 	w->bs = j->fs->blocksize;
-	w->run = jbd_buffer_blocks(RUN_BYTES, w->bs);
 	w->fd = -1;
+	open_fd(w, flags);
+	/*
+	 * A direct write goes to the device as it is issued: it takes
+	 * requests of a megabyte to keep the disk busy.  Through the page
+	 * cache, writes are copies that the kernel merges and writes back at
+	 * fsync, as fast from small buffers (measured on the bench workloads).
+	 */
+	w->run = jbd_buffer_blocks(w->direct ? RUN_BYTES : CACHED_RUN_BYTES,
+				   w->bs);
 	for (i = 0; i < NBUF; i++) {
 		void *p;
 
@@ -203,7 +212,6 @@ errcode_t jbd_home_open(struct jbd_journal *j, int flags,
 		}
 		w->bufs[i] = w->free_bufs[w->nfree++] = p;
 	}
-	open_fd(w, flags);
 #ifdef HAVE_PTHREAD_H
 	if (w->fd >= 0)
 		start_thread(w);

@@ -709,13 +709,30 @@ errcode_t jbd_flush(struct jbd_journal *j)
 
 bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk)
 {
+	blk64_t unused;
+
+	return jbd_journal_owns_range(j, fsblk, 1, &unused);
+}
+
+bool jbd_journal_owns_range(const struct jbd_journal *j, blk64_t fsblk,
+			    uint64_t count, blk64_t *ret_first)
+{
+	blk64_t first = 0;
+	bool owns = false;
 	size_t i;
 
 	if (j->source != JBD_SRC_INTERNAL)
 		return false;
-	for (i = 0; i < j->nmap; i++)
-		if (fsblk >= j->map[i].pblk &&
-		    fsblk - j->map[i].pblk < j->map[i].len)
-			return true;
-	return false;
+	for (i = 0; i < j->nmap; i++) {
+		blk64_t lo = j->map[i].pblk, hi = lo + j->map[i].len;
+		blk64_t at = fsblk > lo ? fsblk : lo;
+
+		if (at < hi && at - fsblk < count && (!owns || at < first)) {
+			first = at;
+			owns = true;
+		}
+	}
+	if (owns)
+		*ret_first = first;
+	return owns;
 }

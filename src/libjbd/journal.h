@@ -148,5 +148,8 @@ errcode_t jbd_iterate_journal_inode(struct jbd_journal *j, int flags,
 
 /* Does the filesystem block fsblk hold part of the (internal) journal? */
 bool jbd_journal_owns_fsblk(const struct jbd_journal *j, blk64_t fsblk);
+/* Does the journal own one of count blocks from fsblk: the first one. */
+bool jbd_journal_owns_range(const struct jbd_journal *j, blk64_t fsblk,
+			    uint64_t count, blk64_t *ret_first);
 
 #endif

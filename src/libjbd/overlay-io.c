@@ -22,41 +22,22 @@ struct overlay {
 
 static struct struct_io_manager overlay_manager;
 
-static const struct jbd_replay_block *plan_find(const struct jbd_recovery *r,
-						uint64_t fsblk)
-{
-	size_t lo = 0, hi = r->nplan;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->plan[mid].fsblk == fsblk)
-			return &r->plan[mid];
-		if (r->plan[mid].fsblk < fsblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static errcode_t read_fs_block(struct overlay *ov, uint64_t fsblk)
 {
-	const struct jbd_replay_block *p;
-	errcode_t err;
+	struct jbd_replay_block p;
+	bool good = false;
+	errcode_t err = 0;
 
 	if (ov->view) {
 		if (!ov->view(ov->view_ctx, fsblk, ov->block))
 			memset(ov->block, 0, ov->bs);
 		return 0;
 	}
-	p = plan_find(ov->r, fsblk);
-	if (!p || p->bad)
-		return io_channel_read_blk64(ov->j->fs->io, fsblk, 1, ov->block);
-	err = jbd_read_blocks(ov->j, p->jblk, 1, ov->block);
-	if (!err && p->escape)
-		put_be32(ov->block, JBD2_MAGIC_NUMBER);
-	return err;
+	if (jbd_plan_find(ov->r, fsblk, &p))
+		err = jbd_read_planned_copy(ov->j, &p, ov->block, &good);
+	if (err || good)
+		return err;
+	return io_channel_read_blk64(ov->j->fs->io, fsblk, 1, ov->block);
 }
 
 static errcode_t overlay_open(const char *name, int flags, io_channel *ret)

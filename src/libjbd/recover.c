@@ -157,7 +157,11 @@ struct replay_state {
 	size_t bad_cap;
 	bool stop_copies;
 	bool deferred;		/* checksums left to jbd_recover_write */
+	bool csums;		/* the journal has tag checksums */
 	size_t plan_cap;
+	bool runs;		/* entries hold runs: no block met twice yet */
+	size_t last;		/* the entry a copy may extend, */
+	uint32_t last_descr;	/* its first copy's descriptor */
 	bool logged_twice;	/* deferred, and a block has two copies */
 };
 
@@ -207,12 +211,13 @@ static bool sort_find_twice(struct jbd_recovery *r)
 
 	jbd_sort(r->plan, r->nplan, sizeof(*r->plan), cmp_fsblk);
 	for (i = 1; i < r->nplan; i++)
-		if (r->plan[i].fsblk == r->plan[i - 1].fsblk)
+		if (r->plan[i].fsblk - r->plan[i - 1].fsblk <
+		    r->plan[i - 1].count)
 			return true;
 	return false;
 }
 
-/* Sort the plan by block, keeping each block's last copy. */
+/* Sort the plan by block, keeping each block's last copy (one block an entry). */
 static void keep_last_copies(struct jbd_recovery *r)
 {
 	size_t i, n = 0;
@@ -226,45 +231,147 @@ static void keep_last_copies(struct jbd_recovery *r)
 	r->nplan = n;
 }
 
+/* Blocks k.. of entry b, count of them, as an entry of their own. */
+static struct jbd_replay_block sub_entry(const struct jbd_replay_block *b,
+					 uint32_t k, uint32_t count)
+{
+	struct jbd_replay_block s = *b;
+
+	s.fsblk += k;
+	s.jblk += k;
+	s.tag += k;
+	s.count = count;
+	return s;
+}
+
 /*
- * Every good copy goes into the plan as it is met.  Each time the plan
- * fills, it is sorted by block and cut to each block's last copy, and
- * grows only if that did not free half of it: a long log of blocks
- * rewritten again and again costs one array of its distinct blocks.
- * Deferred, the copy keeps its tag checksum, and a block logged twice
- * means an earlier copy's verdict could matter, so the caller plans again
- * with the data read: the plan is checked for that each time it fills
- * and once at the end, so that such a log stops early.
+ * Checked, a block met twice ends the entries of more than one block:
+ * each entry becomes one a block, block k of an entry k copies later in
+ * log order, and from then on the plan is cut to each block's last copy
+ * as it fills.
+ */
+static errcode_t one_block_entries(struct jbd_recovery *r,
+				   struct replay_state *st)
+{
+	size_t i, total = 0, pos;
+
+	for (i = 0; i < r->nplan; i++)
+		total += r->plan[i].count;
+	if (total > st->plan_cap) {
+		struct jbd_replay_block *p = realloc(r->plan, total * sizeof(*p));
+
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		r->plan = p;
+		st->plan_cap = total;
+	}
+	/* From the end, so that no entry is overwritten before it is read. */
+	pos = total;
+	for (i = r->nplan; i-- > 0;) {
+		struct jbd_replay_block b = r->plan[i];
+		uint32_t k;
+
+		for (k = b.count; k-- > 0;) {
+			r->plan[--pos] = sub_entry(&b, k, 1);
+			r->plan[pos].seq = b.seq + k;
+		}
+	}
+	r->nplan = total;
+	st->runs = false;
+	keep_last_copies(r);
+	return 0;
+}
+
+/*
+ * A copy that continues the last one (the next tag of the same
+ * descriptor, the next block in the log and in the filesystem) joins its
+ * entry: a transaction of consecutive blocks is one entry.
+ */
+static bool extends_last(const struct jbd_recovery *r,
+			 const struct replay_state *st,
+			 const struct jbd_event *ev)
+{
+	const struct jbd_replay_block *b;
+
+	if (!st->runs || st->last >= r->nplan)
+		return false;
+	b = &r->plan[st->last];
+	return b->count < JBD_RUN_MAX && !b->escape &&
+	       !(ev->flags & JBD2_FLAG_ESCAPE) && ev->tid == b->tid &&
+	       ev->descr_jblk == st->last_descr && ev->index == b->tag + b->count &&
+	       ev->jblk - b->jblk == b->count && ev->fsblk - b->fsblk == b->count;
+}
+
+/*
+ * Make room for one more entry.  Each time the plan fills, it is sorted
+ * by block; checked, it is cut to each block's last copy, and grows only
+ * if that did not free half of it: a long log of blocks rewritten again
+ * and again costs one array of its distinct blocks.  Deferred, a block
+ * logged twice means an earlier copy's verdict could matter, so the
+ * caller plans again with the data read: the plan is checked for that
+ * each time it fills and once at the end, so that such a log stops early.
+ */
+static errcode_t make_room(struct jbd_recovery *r, struct replay_state *st)
+{
+	size_t cap = st->plan_cap ? st->plan_cap * 2 : 1024;
+	struct jbd_replay_block *p;
+	errcode_t err;
+
+	if (st->runs && sort_find_twice(r)) {
+		if (st->deferred) {
+			st->logged_twice = true;
+			return 0;
+		}
+		err = one_block_entries(r, st);
+		if (err)
+			return err;
+	} else if (!st->runs) {
+		keep_last_copies(r);
+	}
+	if (r->nplan * 2 > st->plan_cap || !st->plan_cap) {
+		if (cap < r->nplan * 2)
+			cap = r->nplan * 2;
+		p = realloc(r->plan, cap * sizeof(*p));
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		r->plan = p;
+		st->plan_cap = cap;
+	}
+	return 0;
+}
+
+/*
+ * Every good copy goes into the plan as it is met, in an entry of its
+ * own or joining the last one.  Deferred, the copy's checksum is left in
+ * its descriptor.
  */
 static errcode_t add_copy(struct jbd_recovery *r, struct replay_state *st,
 			  const struct jbd_event *ev)
 {
-	if (r->nplan == st->plan_cap) {
-		size_t cap = st->plan_cap ? st->plan_cap * 2 : 1024;
-		struct jbd_replay_block *p;
+	struct jbd_replay_block *b;
 
-		if (st->deferred && sort_find_twice(r)) {
-			st->logged_twice = true;
-			return 0;
-		}
-		if (!st->deferred)
-			keep_last_copies(r);
-		if (r->nplan * 2 > st->plan_cap || !st->plan_cap) {
-			p = realloc(r->plan, cap * sizeof(*p));
-			if (!p)
-				return EXT2_ET_NO_MEMORY;
-			r->plan = p;
-			st->plan_cap = cap;
-		}
+	if (extends_last(r, st, ev)) {
+		r->plan[st->last].count++;
+		st->seq++;
+		return 0;
 	}
-	r->plan[r->nplan++] = (struct jbd_replay_block){
+	if (r->nplan == st->plan_cap) {
+		errcode_t err = make_room(r, st);
+
+		if (err || st->logged_twice)
+			return err;
+	}
+	st->last = r->nplan;
+	st->last_descr = ev->descr_jblk;
+	b = &r->plan[r->nplan++];
+	*b = (struct jbd_replay_block){
 		.fsblk = ev->fsblk, .jblk = ev->jblk, .tid = ev->tid,
-		.check = st->deferred,
-		.escape = (ev->flags & JBD2_FLAG_ESCAPE) != 0 };
+		.count = 1, .check = st->deferred && st->csums,
+		.tag = ev->index, .escape = (ev->flags & JBD2_FLAG_ESCAPE) != 0 };
 	if (st->deferred)
-		r->plan[r->nplan - 1].csum = ev->csum_stored;
+		b->descr_jblk = ev->descr_jblk;
 	else
-		r->plan[r->nplan - 1].seq = st->seq++;
+		b->seq = st->seq++;
 	return 0;
 }
 
@@ -300,10 +407,87 @@ static errcode_t replay_event(struct jbd_recovery *r, struct replay_state *st,
 	}
 }
 
+/*
+ * Entry b without its revoked blocks: the pieces, into out if it is not
+ * NULL (and then counting the revoked blocks).
+ */
+static size_t cut_revoked(struct jbd_recovery *r, const struct replay_state *st,
+			  const struct jbd_replay_block *b,
+			  struct jbd_replay_block *out)
+{
+	uint32_t k, start = 0;
+	size_t n = 0;
+
+	for (k = 0; k <= b->count; k++) {
+		if (k < b->count &&
+		    !jbd_revoke_test(&st->revokes, b->fsblk + k, b->tid))
+			continue;
+		if (k > start && out)
+			out[n] = sub_entry(b, start, k - start);
+		n += k > start;
+		if (k < b->count && out)
+			r->revoked++;
+		start = k + 1;
+	}
+	return n;
+}
+
+/*
+ * Drop the revoked copies from the plan (sorted by block, no block in it
+ * twice); an entry with a revoked block in its middle becomes two.  In
+ * place unless such splits would overtake entries not read yet.
+ */
+static errcode_t drop_revoked(struct jbd_recovery *r,
+			      const struct replay_state *st)
+{
+	struct jbd_replay_block *out = r->plan;
+	size_t i, n = 0, cap = r->nplan;
+	bool in_place = true;
+
+	r->nblocks = 0;
+	if (!st->revokes.n) {
+		for (i = 0; i < r->nplan; i++)
+			r->nblocks += r->plan[i].count;
+		return 0;
+	}
+	for (i = 0; i < r->nplan && in_place; i++) {
+		n += cut_revoked(r, st, &r->plan[i], NULL);
+		in_place = n <= i + 1;
+	}
+	if (!in_place && !(out = malloc(++cap * sizeof(*out))))
+		return EXT2_ET_NO_MEMORY;
+	for (i = 0, n = 0; i < r->nplan; i++) {
+		struct jbd_replay_block b = r->plan[i];
+		size_t k, m = cut_revoked(r, st, &b, NULL);
+
+		if (n + m > cap) {
+			struct jbd_replay_block *p;
+
+			cap = cap * 2 > n + m ? cap * 2 : n + m;
+			p = realloc(out, cap * sizeof(*p));
+			if (!p) {
+				free(out);
+				return EXT2_ET_NO_MEMORY;
+			}
+			out = p;
+		}
+		cut_revoked(r, st, &b, out + n);
+		for (k = 0; k < m; k++)
+			r->nblocks += out[n++].count;
+	}
+	if (!in_place) {
+		free(r->plan);
+		r->plan = out;
+	}
+	r->nplan = n;
+	return 0;
+}
+
 /* Keep each block's last good copy unless a revoke cancels it. */
-static void build_plan(struct jbd_recovery *r, struct replay_state *st)
+static errcode_t build_plan(struct jbd_recovery *r, struct replay_state *st)
 {
 	size_t i, n = 0;
+	errcode_t err;
 
 	for (i = 0; i < r->nbad; i++) {
 		if (jbd_revoke_test(&st->revokes, r->bad_fsblks[i],
@@ -316,39 +500,25 @@ static void build_plan(struct jbd_recovery *r, struct replay_state *st)
 		r->bad_fsblks[n++] = r->bad_fsblks[i];
 	}
 	r->nbad = n;
-	keep_last_copies(r);
-	for (i = 0, n = 0; i < r->nplan; i++) {
-		if (jbd_revoke_test(&st->revokes, r->plan[i].fsblk,
-				    r->plan[i].tid)) {
-			r->revoked++;
-			continue;
-		}
-		r->plan[n++] = r->plan[i];
-	}
-	r->nplan = n;
+	if (!st->runs)
+		keep_last_copies(r);
+	else if (sort_find_twice(r) && (err = one_block_entries(r, st)))
+		return err;
+	return drop_revoked(r, st);
 }
 
 /*
  * Deferred: drop the revoked copies from the plan, sorted by block on the
  * way; a block logged twice sends the caller back to plan with the data.
  */
-static void build_deferred_plan(struct jbd_recovery *r, struct replay_state *st)
+static errcode_t build_deferred_plan(struct jbd_recovery *r,
+				     struct replay_state *st)
 {
-	size_t i, n = 0;
-
 	if (sort_find_twice(r)) {
 		st->logged_twice = true;
-		return;
+		return 0;
 	}
-	for (i = 0; i < r->nplan; i++) {
-		if (jbd_revoke_test(&st->revokes, r->plan[i].fsblk,
-				    r->plan[i].tid)) {
-			r->revoked++;
-			continue;
-		}
-		r->plan[n++] = r->plan[i];
-	}
-	r->nplan = n;
+	return drop_revoked(r, st);
 }
 
 /*
@@ -369,7 +539,9 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 				    bool deferred, bool *ret_logged_twice)
 {
 	struct jbd_walk_opts opts = { 0 };
-	struct replay_state st = { .deferred = deferred };
+	struct replay_state st = { .deferred = deferred, .runs = true,
+				   .last = SIZE_MAX,
+				   .csums = jbd_sb_has_csum_v2v3(&j->sb) };
 	struct jbd_walk *w;
 	struct jbd_event ev;
 	errcode_t err;
@@ -395,11 +567,11 @@ static errcode_t revoke_replay_pass(struct jbd_journal *j,
 	jbd_walk_end(w);
 	jbd_revoke_seal(&st.revokes);
 	if (err || r->failure != JBD_RECOVERY_OK)
-		r->nplan = 0;	/* nothing is replayed */
+		r->nplan = r->nblocks = 0;	/* nothing is replayed */
 	else if (deferred && !st.logged_twice)
-		build_deferred_plan(r, &st);
+		err = build_deferred_plan(r, &st);
 	else if (!deferred)
-		build_plan(r, &st);
+		err = build_plan(r, &st);
 	*ret_logged_twice = st.logged_twice;
 	jbd_revoke_free(&st.revokes);
 	free(st.bad_tids);
@@ -505,25 +677,22 @@ static bool fs_super_valid(const struct jbd_journal *j, const uint8_t *sb)
 /* Does the plan write a copy of the superblock's block that is no superblock? */
 static errcode_t check_logged_super(struct jbd_journal *j, struct jbd_recovery *r)
 {
-	uint64_t sb_blk = SUPERBLOCK_OFFSET / j->blocksize;
+	struct jbd_replay_block b;
 	uint8_t *block;
-	size_t i;
 	errcode_t err;
 
-	for (i = 0; i < r->nplan && r->plan[i].fsblk != sb_blk; i++)
-		;
-	if (i == r->nplan)
+	bool good;
+
+	if (!jbd_plan_find(r, SUPERBLOCK_OFFSET / j->blocksize, &b))
 		return 0;
 	err = ext2fs_get_mem(j->blocksize, &block);
 	if (err)
 		return err;
-	err = jbd_read_blocks(j, r->plan[i].jblk, 1, block);
-	if (!err) {
-		if (r->plan[i].escape)
-			put_be32(block, JBD2_MAGIC_NUMBER);
+	/* A copy with a bad checksum is not written. */
+	err = jbd_read_planned_copy(j, &b, block, &good);
+	if (!err && good)
 		r->bad_logged_super = !fs_super_valid(j, block +
 						      SUPERBLOCK_OFFSET % j->blocksize);
-	}
 	ext2fs_free_mem(&block);
 	return err;
 }
@@ -603,6 +772,7 @@ void jbd_recovery_free(struct jbd_recovery *r)
 	r->plan = NULL;
 	r->bad_fsblks = NULL;
 	r->nplan = r->nbad = 0;
+	r->nblocks = 0;
 }
 
 errcode_t jbd_recover_fc_status(const struct jbd_recovery *r)
@@ -626,54 +796,192 @@ errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 		return JBD_ET_NEED_FS;
 	blocks = ext2fs_blocks_count(j->fs->super);
 	for (i = 0; i < r->nplan; i++) {
-		*ret_fsblk = r->plan[i].fsblk;
-		if (r->plan[i].fsblk >= blocks)
-			return JBD_ET_TARGET_RANGE;
-		if (jbd_journal_owns_fsblk(j, r->plan[i].fsblk))
+		const struct jbd_replay_block *b = &r->plan[i];
+		uint64_t inside = b->fsblk >= blocks ? 0 :
+				  blocks - b->fsblk < b->count ?
+				  blocks - b->fsblk : b->count;
+
+		blk64_t owned;
+
+		if (jbd_journal_owns_range(j, b->fsblk, inside, &owned)) {
+			*ret_fsblk = owned;
 			return JBD_ET_TARGET_JOURNAL;
+		}
+		if (inside < b->count) {
+			*ret_fsblk = b->fsblk + inside;
+			return JBD_ET_TARGET_RANGE;
+		}
 	}
 	return jbd_check_self_modifying(j, r, ret_fsblk);
 }
 
+struct jbd_replay_block jbd_plan_block(const struct jbd_replay_block *b,
+				       uint32_t k)
+{
+	return sub_entry(b, k, 1);
+}
+
+bool jbd_plan_find(const struct jbd_recovery *r, uint64_t fsblk,
+		   struct jbd_replay_block *ret)
+{
+	size_t lo = 0, hi = r->nplan;
+
+	while (lo < hi) {	/* the last entry starting at or before fsblk */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->plan[mid].fsblk <= fsblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || fsblk - r->plan[lo - 1].fsblk >= r->plan[lo - 1].count)
+		return false;
+	*ret = sub_entry(&r->plan[lo - 1],
+			 (uint32_t)(fsblk - r->plan[lo - 1].fsblk), 1);
+	return true;
+}
+
+/* Where the writer is in the plan: block k of entry i. */
+struct plan_cursor {
+	size_t i;
+	uint32_t k;
+};
+
+static void advance(const struct jbd_recovery *r, struct plan_cursor *c,
+		    size_t n)
+{
+	while (n) {
+		uint32_t m = r->plan[c->i].count - c->k;
+
+		if (n < m) {
+			c->k += (uint32_t)n;
+			return;
+		}
+		n -= m;
+		c->i++;
+		c->k = 0;
+	}
+}
+
+/* Blocks from c that follow one another in the filesystem, up to max. */
+static size_t consecutive(const struct jbd_recovery *r, struct plan_cursor c,
+			  size_t max)
+{
+	size_t n = r->plan[c.i].count - c.k;
+
+	while (n < max && c.i + 1 < r->nplan &&
+	       r->plan[c.i + 1].fsblk == r->plan[c.i].fsblk + r->plan[c.i].count) {
+		c.i++;
+		n += r->plan[c.i].count;
+	}
+	return n < max ? n : max;
+}
+
+/* The tag checksums of the descriptor last read (a deferred plan's). */
+struct tag_csums {
+	uint8_t *block;
+	uint32_t *csum;
+	uint32_t descr_jblk;
+	unsigned int n;
+	bool loaded;
+};
+
+static errcode_t tag_csum(struct jbd_journal *j, struct tag_csums *t,
+			  const struct jbd_replay_block *b, uint32_t k,
+			  uint32_t *ret)
+{
+	errcode_t err;
+
+	if (!t->loaded || t->descr_jblk != b->descr_jblk) {
+		if (!t->block) {
+			err = ext2fs_get_mem(j->blocksize, &t->block);
+			if (!err)
+				err = ext2fs_get_array(jbd_max_tags(&j->sb,
+								    j->blocksize),
+						       sizeof(*t->csum), &t->csum);
+			if (err)
+				return err;
+		}
+		t->loaded = false;
+		err = jbd_read_blocks(j, b->descr_jblk, 1, t->block);
+		if (err)
+			return err;
+		t->n = jbd_descriptor_csums(&j->sb, j->blocksize, t->block,
+					    t->csum);
+		t->descr_jblk = b->descr_jblk;
+		t->loaded = true;
+	}
+	/* The walk met this tag in this descriptor: it is there. */
+	if (b->tag + k >= t->n)
+		return JBD_ET_CORRUPT_LOG;
+	*ret = t->csum[b->tag + k];
+	return 0;
+}
+
 /*
- * Read the logged copies of n planned blocks into buf, restoring escaped
- * magic numbers.  Copies that sit one after another in the log, as the
- * blocks of one transaction usually do, are read in one request.  A copy
- * whose checksum was left for here is checked as read (before unescaping,
- * as it was logged); *ret_good is how many copies come before the first
- * bad one (n if none is).
+ * Read the logged copies of n planned blocks from c into buf, restoring
+ * escaped magic numbers.  The copies of one entry sit one after another
+ * in the log and are read in one request.  A copy whose checksum was left
+ * for here is checked as read (before unescaping, as it was logged);
+ * *ret_good is how many copies come before the first bad one (n if none
+ * is).
  */
-static errcode_t read_copies(struct jbd_journal *j,
-			     const struct jbd_replay_block *b, size_t n,
-			     uint8_t *buf, size_t *ret_good)
+static errcode_t read_copies(struct jbd_journal *j, const struct jbd_recovery *r,
+			     struct plan_cursor c, size_t n, uint8_t *buf,
+			     struct tag_csums *t, size_t *ret_good)
 {
 	uint32_t bs = j->blocksize;
 	uint32_t seed = jbd_csum_seed(j->sb.uuid);
 	bool v2 = jbd_sb_has_csum_v2(&j->sb);
-	size_t k = 0;
+	size_t done = 0;
 	errcode_t err;
 
-	while (k < n) {
-		size_t m = 1;
+	while (done < n) {
+		const struct jbd_replay_block *b = &r->plan[c.i];
+		uint32_t m = b->count - c.k, x;
 
-		while (k + m < n && b[k + m].jblk == b[k].jblk + m)
-			m++;
-		err = jbd_read_blocks(j, b[k].jblk, (uint32_t)m, buf + k * bs);
+		if (m > n - done)
+			m = (uint32_t)(n - done);
+		err = jbd_read_blocks(j, b->jblk + c.k, m, buf + done * bs);
 		if (err)
 			return err;
-		for (; m; m--, k++) {
-			uint8_t *data = buf + k * bs;
+		for (x = 0; x < m; x++, done++) {
+			uint8_t *data = buf + done * bs;
+			uint32_t csum;
 
-			if (b[k].check &&
-			    jbd_tag_csum(seed, b[k].tid, data, bs, v2) != b[k].csum) {
-				*ret_good = k;
-				return 0;
+			if (b->check) {
+				err = tag_csum(j, t, b, c.k + x, &csum);
+				if (err)
+					return err;
+				if (jbd_tag_csum(seed, b->tid, data, bs, v2) != csum) {
+					*ret_good = done;
+					return 0;
+				}
 			}
-			jbd_unescape(data, b[k].escape ? JBD2_FLAG_ESCAPE : 0);
+			jbd_unescape(data, b->escape ? JBD2_FLAG_ESCAPE : 0);
 		}
+		advance(r, &c, m);
 	}
 	*ret_good = n;
 	return 0;
+}
+
+errcode_t jbd_read_planned_copy(struct jbd_journal *j,
+				const struct jbd_replay_block *b, uint8_t *buf,
+				bool *ret_good)
+{
+	struct jbd_recovery one = { .plan = (struct jbd_replay_block *)b,
+				    .nplan = 1, .nblocks = 1 };
+	struct plan_cursor c = { 0, 0 };
+	struct tag_csums t = { 0 };
+	size_t good;
+	errcode_t err;
+
+	err = read_copies(j, &one, c, 1, buf, &t, &good);
+	ext2fs_free_mem(&t.block);
+	ext2fs_free_mem(&t.csum);
+	*ret_good = good == 1;
+	return err;
 }
 
 /* Log order, for copies whose tid counts from the first replayed one. */
@@ -687,33 +995,45 @@ static int cmp_log_order(const void *a, const void *b)
 }
 
 /*
- * Copies found bad while writing leave the plan for r->bad_fsblks, in
- * log order, and recovery fails as e2fsck's replay pass makes it fail.
+ * Copies found bad while writing (one block each, in block order) leave
+ * the plan for r->bad_fsblks, in log order, and recovery fails as
+ * e2fsck's replay pass makes it fail.  An entry with a bad copy in its
+ * middle becomes two.
  */
-static errcode_t drop_bad_copies(struct jbd_recovery *r)
+static errcode_t drop_bad_copies(struct jbd_recovery *r,
+				 struct jbd_replay_block *bad, size_t nbad)
 {
-	struct jbd_replay_block *bad;
-	size_t i, n = 0, nbad = 0;
+	struct jbd_replay_block *plan;
+	size_t i, n = 0, x = 0;
 
-	for (i = 0; i < r->nplan; i++)
-		nbad += r->plan[i].bad;
 	if (!nbad)
 		return 0;
-	bad = malloc(nbad * sizeof(*bad));
+	plan = malloc((r->nplan + nbad) * sizeof(*plan));
 	r->bad_fsblks = malloc(nbad * sizeof(*r->bad_fsblks));
-	if (!bad || !r->bad_fsblks) {
-		free(bad);
+	if (!plan || !r->bad_fsblks) {
+		free(plan);
 		return EXT2_ET_NO_MEMORY;
 	}
-	for (i = 0, nbad = 0; i < r->nplan; i++) {
-		if (!r->plan[i].bad) {
-			r->plan[n++] = r->plan[i];
-			continue;
+	for (i = 0; i < r->nplan; i++) {
+		const struct jbd_replay_block *b = &r->plan[i];
+		uint32_t start = 0;
+
+		for (; x < nbad && bad[x].fsblk - b->fsblk < b->count; x++) {
+			uint32_t k = (uint32_t)(bad[x].fsblk - b->fsblk);
+
+			if (k > start)
+				plan[n++] = sub_entry(b, start, k - start);
+			start = k + 1;
 		}
-		bad[nbad] = r->plan[i];
-		bad[nbad++].tid -= r->start_tid;	/* tids wrap */
+		if (start < b->count)
+			plan[n++] = sub_entry(b, start, b->count - start);
 	}
+	free(r->plan);
+	r->plan = plan;
 	r->nplan = n;
+	r->nblocks -= nbad;
+	for (i = 0; i < nbad; i++)
+		bad[i].tid -= r->start_tid;	/* tids wrap */
 	qsort(bad, nbad, sizeof(*bad), cmp_log_order);
 	for (i = 0; i < nbad; i++)
 		r->bad_fsblks[i] = bad[i].fsblk;
@@ -722,7 +1042,22 @@ static errcode_t drop_bad_copies(struct jbd_recovery *r)
 		r->failure = JBD_RECOVERY_DATA_CSUM;
 		r->failure_tid = bad[0].tid + r->start_tid;
 	}
-	free(bad);
+	return 0;
+}
+
+static errcode_t note_bad_write(struct jbd_replay_block **bad, size_t *nbad,
+				size_t *cap, struct jbd_replay_block b)
+{
+	if (*nbad == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct jbd_replay_block *p = realloc(*bad, c * sizeof(*p));
+
+		if (!p)
+			return EXT2_ET_NO_MEMORY;
+		*bad = p;
+		*cap = c;
+	}
+	(*bad)[(*nbad)++] = b;
 	return 0;
 }
 
@@ -731,9 +1066,13 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 			    const char **ret_mode)
 {
 	struct jbd_home_writer *w;
+	struct tag_csums tags = { 0 };
+	struct jbd_replay_block *bad = NULL;
+	struct plan_cursor c = { 0, 0 };
+	size_t nbad = 0, bad_cap = 0;
+	uint64_t done = 0;
 	uint8_t *buf = NULL;
 	uint32_t run;
-	size_t i = 0;
 	errcode_t err = 0, close_err;
 
 	/* e2fsck writes the journal inode back from its backup first. */
@@ -744,36 +1083,43 @@ errcode_t jbd_recover_write(struct jbd_journal *j, struct jbd_recovery *r,
 	if (err)
 		return err;
 	run = jbd_home_run(w);
-	while (i < r->nplan) {
-		size_t n = 0, good;
-
+	while (c.i < r->nplan) {
 		/* A run of consecutive filesystem blocks: one write. */
-		do
-			n++;
-		while (i + n < r->nplan && n < run &&
-		       r->plan[i + n].fsblk == r->plan[i].fsblk + n);
+		size_t n = consecutive(r, c, run), good;
+		uint64_t fsblk = r->plan[c.i].fsblk + c.k;
+
 		if (!buf)
 			err = jbd_home_buffer(w, &buf);
 		if (!err)
-			err = read_copies(j, &r->plan[i], n, buf, &good);
+			err = read_copies(j, r, c, n, buf, &tags, &good);
 		if (!err && good)
-			err = jbd_home_submit(w, buf, r->plan[i].fsblk, (uint32_t)good);
+			err = jbd_home_submit(w, buf, fsblk, (uint32_t)good);
 		if (err)
 			break;
 		if (good)
 			buf = NULL;
+		advance(r, &c, good);
 		/* A bad copy is skipped; the run goes on after it. */
-		if (good < n)
-			r->plan[i + good++].bad = true;
-		i += good;
+		if (good < n) {
+			err = note_bad_write(&bad, &nbad, &bad_cap,
+					     jbd_plan_block(&r->plan[c.i], c.k));
+			if (err)
+				break;
+			advance(r, &c, 1);
+			good++;
+		}
+		done += good;
 		if (progress)
-			progress(arg, i, r->nplan);
+			progress(arg, done, r->nblocks);
 	}
 	close_err = jbd_home_close(w, ret_mode);
+	ext2fs_free_mem(&tags.block);
+	ext2fs_free_mem(&tags.csum);
 	if (!err)
 		err = close_err;
 	if (!err)
-		err = drop_bad_copies(r);
+		err = drop_bad_copies(r, bad, nbad);
+	free(bad);
 	if (!err)
 		err = jbd_flush(j);
 	return err;

@@ -35,19 +35,29 @@ enum jbd_recovery_failure {
 					   without ending (e2fsck would hang) */
 };
 
-/* One block to write: the last surviving logged copy of fsblk. */
+/*
+ * What to write: count consecutive filesystem blocks from fsblk, whose
+ * last surviving copies sit one after another in the log from jblk, all
+ * in transaction tid (a run of tags of one descriptor).  A plan that
+ * checks every copy as it is planned holds one block an entry; the plan
+ * for a write (jbd_recover_plan_for_write) holds runs, so that a log of
+ * large transactions costs an entry per run, not per block.
+ */
 struct jbd_replay_block {
 	uint64_t fsblk;
 	uint32_t jblk;
 	uint32_t tid;
 	union {
-		uint32_t csum;	/* the tag's, when check is set */
 		uint32_t seq;	/* while planning, unchecked: log order */
+		uint32_t descr_jblk;	/* check: the descriptor of the tags */
 	};
-	bool escape;
-	bool check;		/* checksum not read yet: jbd_recover_write's */
-	bool bad;		/* jbd_recover_write found it bad */
+	uint32_t count : 16;
+	uint32_t tag : 13;	/* check: the first block's tag in it */
+	uint32_t escape : 1;	/* count is 1 */
+	uint32_t check : 1;	/* checksums not read yet: jbd_recover_write's */
 };
+
+#define JBD_RUN_MAX	0xffffU		/* blocks in one entry at most */
 
 struct jbd_recovery {
 	uint32_t start_tid;		/* s_sequence */
@@ -72,8 +82,9 @@ struct jbd_recovery {
 	uint64_t *bad_fsblks;		/* copies skipped for a bad checksum */
 	size_t nbad;
 
-	struct jbd_replay_block *plan;	/* ascending fsblk */
-	size_t nplan;
+	struct jbd_replay_block *plan;	/* ascending fsblk, no overlap */
+	size_t nplan;			/* entries */
+	uint64_t nblocks;		/* blocks in them */
 
 	uint8_t pre_sb[1024];		/* fs superblock before replay */
 
@@ -121,6 +132,26 @@ void jbd_recovery_free(struct jbd_recovery *r);
 errcode_t jbd_recover_check_targets(struct jbd_journal *j,
 				    const struct jbd_recovery *r,
 				    uint64_t *ret_fsblk);
+
+/*
+ * The planned copy of fsblk, as an entry of count 1, if the plan writes
+ * that block.
+ */
+bool jbd_plan_find(const struct jbd_recovery *r, uint64_t fsblk,
+		   struct jbd_replay_block *ret);
+
+/*
+ * Read the copy of a planned block (count 1) as replay writes it, into
+ * buf: *ret_good is false when its checksum, left to the write, is bad
+ * and replay skips it.
+ */
+errcode_t jbd_read_planned_copy(struct jbd_journal *j,
+				const struct jbd_replay_block *b, uint8_t *buf,
+				bool *ret_good);
+
+/* Block k of a plan entry, as an entry of count 1. */
+struct jbd_replay_block jbd_plan_block(const struct jbd_replay_block *b,
+				       uint32_t k);
 
 /*
  * s_sequence once recovery has run: the transaction after the last one

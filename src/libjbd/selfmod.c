@@ -94,24 +94,6 @@ static errcode_t extent_blocks(ext2_filsys fs, ext2_ino_t ino,
 	return err;
 }
 
-static const struct jbd_replay_block *planned(const struct jbd_recovery *r,
-					      blk64_t blk)
-{
-	size_t lo = 0, hi = r->nplan;
-
-	while (lo < hi) {	/* the plan is in ascending block order */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->plan[mid].fsblk < blk)
-			lo = mid + 1;
-		else if (r->plan[mid].fsblk > blk)
-			hi = mid;
-		else
-			return &r->plan[mid];
-	}
-	return NULL;
-}
-
 /* The on-disk form of the inode rebuilt from the backup (128 bytes). */
 static void put_inode(struct jbd_journal *j, uint8_t *disk)
 {
@@ -137,6 +119,7 @@ static errcode_t changes_inode(struct jbd_journal *j,
 {
 	uint32_t bs = j->fs->blocksize;
 	uint8_t *logged = NULL, *cur = NULL;
+	bool good = false;
 	errcode_t err;
 	size_t i;
 
@@ -145,20 +128,11 @@ static errcode_t changes_inode(struct jbd_journal *j,
 	if (!err)
 		err = ext2fs_get_mem(bs, &cur);
 	if (!err)
-		err = jbd_read_blocks(j, p->jblk, 1, logged);
+		err = jbd_read_planned_copy(j, p, logged, &good);
 	if (!err)
 		err = io_channel_read_blk64(j->fs->io, p->fsblk, 1, cur);
-	if (err)
+	if (err || !good)
 		goto out;
-	if (p->check) {
-		uint32_t c = jbd_data_csum(jbd_csum_seed(j->sb.uuid), p->tid,
-					   logged, bs);
-
-		if ((jbd_sb_has_csum_v2(&j->sb) ? c & 0xFFFF : c) != p->csum)
-			goto out;
-	}
-	if (p->escape)
-		put_be32(logged, JBD2_MAGIC_NUMBER);
 	if (j->via_backup)	/* replay writes the backup there first */
 		put_inode(j, cur + off);
 	for (i = 0; i < sizeof(inode_fields) / sizeof(inode_fields[0]); i++)
@@ -178,7 +152,7 @@ errcode_t jbd_check_self_modifying(struct jbd_journal *j,
 	ext2_filsys fs = j->fs;
 	struct meta_list m = { 0 };
 	struct ext2_inode inode;
-	const struct jbd_replay_block *p;
+	struct jbd_replay_block p;
 	uint32_t ipg, isz, idx;
 	uint64_t byte;
 	bool changed;
@@ -202,7 +176,7 @@ errcode_t jbd_check_self_modifying(struct jbd_journal *j,
 	if (!err)
 		err = m.err;
 	for (i = 0; !err && i < m.n; i++) {
-		if (planned(r, m.b[i])) {
+		if (jbd_plan_find(r, m.b[i], &p)) {
 			*ret_fsblk = m.b[i];
 			err = JBD_ET_TARGET_JOURNAL_MAP;
 		}
@@ -218,13 +192,12 @@ errcode_t jbd_check_self_modifying(struct jbd_journal *j,
 		return 0;
 	idx = (j->ino - 1) % ipg;
 	byte = (uint64_t)idx * isz;
-	p = planned(r, ext2fs_inode_table_loc(fs, (j->ino - 1) / ipg) +
-		    byte / fs->blocksize);
-	if (!p)
+	if (!jbd_plan_find(r, ext2fs_inode_table_loc(fs, (j->ino - 1) / ipg) +
+			   byte / fs->blocksize, &p))
 		return 0;
-	err = changes_inode(j, p, (unsigned)(byte % fs->blocksize), &changed);
+	err = changes_inode(j, &p, (unsigned)(byte % fs->blocksize), &changed);
 	if (!err && changed) {
-		*ret_fsblk = p->fsblk;
+		*ret_fsblk = p.fsblk;
 		err = JBD_ET_TARGET_JOURNAL_INODE;
 	}
 	return err;

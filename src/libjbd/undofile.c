@@ -99,13 +99,15 @@ static errcode_t planned_blocks(struct jbd_journal *j,
 				const struct jbd_recovery *r,
 				blk64_t **ret, size_t *ret_n)
 {
-	blk64_t *b = malloc((r->nplan + 2) * sizeof(*b));
+	blk64_t *b = malloc((r->nblocks + 2) * sizeof(*b));
 	size_t i, n = 0, k;
+	uint32_t x;
 
 	if (!b)
 		return EXT2_ET_NO_MEMORY;
 	for (i = 0; i < r->nplan; i++)
-		b[n++] = r->plan[i].fsblk;
+		for (x = 0; x < r->plan[i].count; x++)
+			b[n++] = r->plan[i].fsblk + x;
 	b[n++] = SUPERBLOCK_OFFSET / j->fs->blocksize;
 	if (j->source == JBD_SRC_INTERNAL &&
 	    !jbd_journal_pblk(j, j->sb_jblk, &b[n]))

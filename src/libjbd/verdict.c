@@ -123,7 +123,7 @@ errcode_t jbd_verdict_from(struct jbd_journal *j, const struct jbd_recovery *r,
 		v->last_tid = r->end_tid - 1;
 	}
 	v->tags = v->transactions ? r->tags : 0;
-	v->blocks = r->nplan;
+	v->blocks = r->nblocks;
 	v->revoked = r->revoked;
 	v->skipped = r->nbad;
 	if (j->fs) {

@@ -105,4 +105,15 @@ uint32_t jbd_log_next(const struct jbd_sb *sb, uint32_t jblk);
 
 const char *jbd_end_reason_name(enum jbd_end_reason r);
 
+/* Tags a descriptor block of bs bytes can hold at most. */
+unsigned int jbd_max_tags(const struct jbd_sb *sb, uint32_t bs);
+
+/*
+ * The stored data checksums of the tags of a descriptor block, parsed as
+ * the walk parses them, into csums (room for jbd_max_tags()); returns how
+ * many tags it has.
+ */
+unsigned int jbd_descriptor_csums(const struct jbd_sb *sb, uint32_t bs,
+				  const uint8_t *block, uint32_t *csums);
+
 #endif

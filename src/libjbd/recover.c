@@ -441,7 +441,7 @@ static errcode_t drop_revoked(struct jbd_recovery *r,
 			      const struct replay_state *st)
 {
 	struct jbd_replay_block *out = r->plan;
-	size_t i, n = 0, cap = r->nplan;
+	size_t i, n = 0;
 	bool in_place = true;
 
 	r->nblocks = 0;
@@ -450,28 +450,16 @@ static errcode_t drop_revoked(struct jbd_recovery *r,
 			r->nblocks += r->plan[i].count;
 		return 0;
 	}
-	for (i = 0; i < r->nplan && in_place; i++) {
+	for (i = 0; i < r->nplan; i++) {
 		n += cut_revoked(r, st, &r->plan[i], NULL);
-		in_place = n <= i + 1;
+		in_place = in_place && n <= i + 1;
 	}
-	if (!in_place && !(out = malloc(++cap * sizeof(*out))))
+	if (!in_place && !(out = malloc((n + 1) * sizeof(*out))))
 		return EXT2_ET_NO_MEMORY;
 	for (i = 0, n = 0; i < r->nplan; i++) {
 		struct jbd_replay_block b = r->plan[i];
-		size_t k, m = cut_revoked(r, st, &b, NULL);
+		size_t k, m = cut_revoked(r, st, &b, out + n);
 
-		if (n + m > cap) {
-			struct jbd_replay_block *p;
-
-			cap = cap * 2 > n + m ? cap * 2 : n + m;
-			p = realloc(out, cap * sizeof(*p));
-			if (!p) {
-				free(out);
-				return EXT2_ET_NO_MEMORY;
-			}
-			out = p;
-		}
-		cut_revoked(r, st, &b, out + n);
 		for (k = 0; k < m; k++)
 			r->nblocks += out[n++].count;
 	}

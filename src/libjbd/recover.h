@@ -38,21 +38,22 @@ enum jbd_recovery_failure {
 /*
  * What to write: count consecutive filesystem blocks from fsblk, whose
  * last surviving copies sit one after another in the log from jblk, all
- * in transaction tid (a run of tags of one descriptor).  A plan that
- * checks every copy as it is planned holds one block an entry; the plan
- * for a write (jbd_recover_plan_for_write) holds runs, so that a log of
- * large transactions costs an entry per run, not per block.
+ * in transaction tid (consecutive tags of one descriptor): a log of large
+ * transactions costs an entry per run of blocks, not per block.  A
+ * checked plan in which some block is logged twice holds one block an
+ * entry.
  */
 struct jbd_replay_block {
 	uint64_t fsblk;
 	uint32_t jblk;
 	uint32_t tid;
 	union {
-		uint32_t seq;	/* while planning, unchecked: log order */
-		uint32_t descr_jblk;	/* check: the descriptor of the tags */
+		uint32_t seq;	/* checked, while planning: the first
+				   copy's place in log order */
+		uint32_t descr_jblk;	/* deferred: the tags' descriptor */
 	};
 	uint32_t count : 16;
-	uint32_t tag : 13;	/* check: the first block's tag in it */
+	uint32_t tag : 13;	/* the first block's tag in its descriptor */
 	uint32_t escape : 1;	/* count is 1 */
 	uint32_t check : 1;	/* checksums not read yet: jbd_recover_write's */
 };
